@@ -1,0 +1,1 @@
+# Lambda functions: build, package, sizes. (Owned by the lambdas work.)
