@@ -6,6 +6,7 @@ MAKEFLAGS += --no-builtin-rules
 
 include mk/tools.mk
 include mk/lambdas.mk
+include mk/tfgen.mk
 
 .PHONY: help
 help: ## List the targets

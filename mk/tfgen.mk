@@ -1,0 +1,42 @@
+# Infrastructure: synthesize the Terraform JSON from tfgen, check it, scan
+# it, and plan/apply an environment.
+#
+#   make synth               every environment and the bootstrap
+#   make synth ENV=dev       one environment
+#   make plan ENV=dev        zips, synth, init with the env's backend, plan -out
+#   make apply ENV=dev       apply exactly the plan saved by `make plan`
+
+ENV ?= dev
+TFGEN := cargo run --quiet -p tfgen --
+PLAN_FILE = $(ENV).tfplan
+TF_STACKS := local dev prod bootstrap
+# What checkov scans: the environments that reach AWS.
+SCANNED_ENVS := dev prod
+
+.PHONY: synth synth-check validate checkov plan apply graph
+
+synth: ## Write terraform/<env>/*.tf.json (all, or ENV=...)
+	@$(TFGEN) synth $(if $(filter command line environment,$(origin ENV)),--env $(ENV),--all)
+
+synth-check: ## Fail if the committed Terraform JSON differs from what tfgen generates
+	@$(TFGEN) synth --all --check
+
+validate: ## terraform validate every configuration against the real AWS provider
+	@for stack in $(TF_STACKS); do \
+	    printf '==> terraform validate terraform/%s: ' "$$stack"; \
+	    tools/terraform.sh validate terraform/$$stack | tr -d '\n'; echo; \
+	done
+
+checkov: $(SCAN_VENV_STAMP) ## Security scan of dev and prod (skips and reasons: .checkov.yaml)
+	@echo "==> checkov $(SCANNED_ENVS:%=terraform/%)"
+	@$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml $(SCANNED_ENVS:%=-d terraform/%)
+
+plan: lambdas ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan
+	@$(TFGEN) synth --env $(ENV)
+	@tools/terraform.sh plan terraform/$(ENV) $(PLAN_FILE)
+
+apply: ## Apply the plan saved by `make plan ENV=...`
+	@tools/terraform.sh apply terraform/$(ENV) $(PLAN_FILE)
+
+graph: ## Print the Mermaid picture of ENV's components
+	@$(TFGEN) graph --env $(ENV)

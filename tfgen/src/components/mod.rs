@@ -1,0 +1,82 @@
+//! One module per concern; [`configuration`] wires them into one Terraform
+//! configuration per environment, one `*.tf.json` file per component.
+
+pub mod alerts;
+pub mod blocks;
+pub mod bootstrap;
+pub mod delivery;
+pub mod encryption;
+pub mod functions;
+pub mod observability;
+pub mod orders_api;
+pub mod orders_table;
+pub mod pipeline;
+pub mod providers;
+pub mod results_bucket;
+pub mod schedule;
+
+use crate::aws::kms::KmsKey;
+use crate::core::{Configuration, Handle, Ref, SynthError, TfFile};
+use crate::env::Environment;
+
+/// What every component needs: the environment, the account, the key.
+pub struct Context {
+    pub env: Environment,
+    pub account_id: Ref,
+    /// The platform key (see `encryption`).
+    pub key: Handle<KmsKey>,
+}
+
+impl Context {
+    /// `auction-<env>-<suffix>`.
+    pub fn name(&self, suffix: &str) -> String {
+        self.env.resource_name(suffix)
+    }
+}
+
+/// Builds one component into its own file and adds it to the configuration.
+fn component<T>(
+    config: &mut Configuration,
+    file_stem: &str,
+    build: impl FnOnce(&mut TfFile) -> Result<T, SynthError>,
+) -> Result<T, SynthError> {
+    let mut file = TfFile::new();
+    let built = build(&mut file)?;
+    config.add(file_stem, file)?;
+    Ok(built)
+}
+
+/// The whole configuration of one environment.
+pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
+    env.validate()?;
+    let mut config = Configuration::new();
+    component(&mut config, "versions", |f| Ok(providers::versions(env, f)))?;
+    let account_id = component(&mut config, "providers", |f| Ok(providers::build(env, f)))?;
+    let key = component(&mut config, "encryption", |f| Ok(encryption::build(env, &account_id, f)))?;
+    let ctx = Context { env: env.clone(), account_id, key };
+
+    let table = component(&mut config, "orders_table", |f| Ok(orders_table::build(&ctx, f)))?;
+    let bucket = component(&mut config, "results_bucket", |f| Ok(results_bucket::build(&ctx, f)))?;
+    let alerts = component(&mut config, "alerts", |f| Ok(alerts::build(&ctx, f)))?;
+    let functions = component(&mut config, "functions", |f| functions::build(&ctx, f, &table, &bucket))?;
+    let api = component(&mut config, "orders_api", |f| Ok(orders_api::build(&ctx, f, &functions.post_lambda)))?;
+    let machine = component(&mut config, "pipeline", |f| {
+        Ok(pipeline::build(&ctx, f, &functions.lambda_a, &functions.lambda_b, &alerts))
+    })?;
+    let dlq = component(&mut config, "schedule", |f| Ok(schedule::build(&ctx, f, &machine)))?;
+    component(&mut config, "observability", |f| {
+        let watched = observability::Watched {
+            api: &api,
+            functions: &functions,
+            table_name: table.name(),
+            state_machine_arn: machine.arn(),
+            schedule_dlq: &dlq,
+            alerts: &alerts,
+        };
+        Ok(observability::build(&ctx, f, &watched))
+    })?;
+    if let Some(delivery) = &env.delivery {
+        component(&mut config, "delivery", |f| Ok(delivery::build(&ctx, f, delivery, &alerts)))?;
+    }
+    Ok(config)
+}

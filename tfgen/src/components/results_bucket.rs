@@ -1,0 +1,26 @@
+//! The results bucket: lambda_b archives accepted orders here.
+
+use crate::aws::s3::S3Bucket;
+use crate::core::{Handle, Output, TfFile};
+
+use super::Context;
+use super::blocks::{BucketSettings, secure_bucket};
+
+/// lambda_b writes under this prefix; its role may write nowhere else.
+pub const ORDERS_PREFIX: &str = "orders/";
+
+pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<S3Bucket> {
+    let bucket = secure_bucket(
+        file,
+        "results",
+        BucketSettings {
+            // Bucket names are global: the account id keeps them apart.
+            name: format!("{}-{}", ctx.name("results"), ctx.account_id),
+            key_arn: ctx.key.arn(),
+            noncurrent_days: 30,
+            protect: ctx.env.protect_data,
+        },
+    );
+    file.output("results_bucket_name", Output::new(bucket.bucket(), "S3 bucket with archived accepted orders"));
+    bucket
+}
