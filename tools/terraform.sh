@@ -52,6 +52,11 @@ fi
 dir=$1; shift
 [[ -d "$dir" ]] || die "no configuration directory $dir (run make synth)"
 export TF_IN_AUTOMATION=1
+# A CLI config variable naming a file that does not exist only makes
+# Terraform warn on every call; without it, Terraform uses its defaults.
+if [[ -n "${TF_CLI_CONFIG_FILE:-}" && ! -f "$TF_CLI_CONFIG_FILE" ]]; then
+    unset TF_CLI_CONFIG_FILE
+fi
 export TF_DATA_DIR="${TF_WORK_DIR:-$PWD/.tools/terraform/$(basename "$dir")}"
 mkdir -p "$TF_DATA_DIR"
 
