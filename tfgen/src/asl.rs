@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::core::SynthError;
+use crate::core::canonical::to_canonical_json;
 
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
@@ -240,7 +241,7 @@ impl State {
 impl StateMachine {
     /// The definition as the JSON string Step Functions takes.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("state machines serialize to JSON")
+        to_canonical_json(self)
     }
 
     /// Every `Next`, `Default` and `Catch` target exists in its scope, the

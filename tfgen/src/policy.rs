@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
+use crate::core::canonical::to_canonical_json;
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyDocument {
@@ -19,7 +21,7 @@ impl PolicyDocument {
 
     /// The policy as the JSON string Terraform passes to IAM.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("policy documents serialize to JSON")
+        to_canonical_json(self)
     }
 
     pub fn statements(&self) -> &[Statement] {

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::aws::cloudwatch::*;
 use crate::aws::messaging::{SnsTopic, SqsQueue};
 use crate::core::TfFile;
+use crate::core::canonical::to_canonical_json;
 use crate::core::{Handle, Ref};
 use crate::env::REGION;
 
@@ -114,7 +115,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, w: &Watched) {
     }
     file.resource(
         "platform",
-        CloudwatchDashboard { dashboard_name: ctx.name("platform"), dashboard_body: dashboard(w).to_string() },
+        CloudwatchDashboard { dashboard_name: ctx.name("platform"), dashboard_body: to_canonical_json(&dashboard(w)) },
     );
 }
 

@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::aws::apigateway::*;
 use crate::aws::cognito::*;
 use crate::aws::lambda::{LambdaFunction, LambdaPermission};
+use crate::core::canonical::to_canonical_json;
 use crate::core::{Handle, Output, TfFile};
 use crate::env::REGION;
 
@@ -160,7 +161,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
 
 /// One JSON object per request; no bodies, no tokens.
 fn access_log_format() -> String {
-    json!({
+    to_canonical_json(&json!({
         "requestId": "$context.requestId",
         "requestTime": "$context.requestTime",
         "ip": "$context.identity.sourceIp",
@@ -172,6 +173,5 @@ fn access_log_format() -> String {
         "clientId": "$context.authorizer.claims.client_id",
         "error": "$context.error.message",
         "authorizerError": "$context.authorizer.error",
-    })
-    .to_string()
+    }))
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::SynthError;
+use super::canonical::canonical;
 use super::expr::{Ref, render_template};
 
 /// A managed resource type of a provider (`aws_s3_bucket`).
@@ -231,7 +232,7 @@ impl Configuration {
         self.files
             .iter()
             .map(|(stem, file)| {
-                let document = render_strings(file.to_document())?;
+                let document = canonical(render_strings(file.to_document())?);
                 let mut text = serde_json::to_string_pretty(&document)?;
                 text.push('\n');
                 Ok((format!("{stem}.tf.json"), text))

@@ -1,5 +1,6 @@
 //! The Terraform-JSON core: expressions and references, documents, errors.
 
+pub mod canonical;
 pub mod document;
 pub mod expr;
 
