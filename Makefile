@@ -7,6 +7,7 @@ MAKEFLAGS += --no-builtin-rules
 include mk/tools.mk
 include mk/lambdas.mk
 include mk/tfgen.mk
+include mk/local.mk
 
 .PHONY: help
 help: ## List the targets

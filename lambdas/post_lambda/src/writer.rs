@@ -1,0 +1,293 @@
+//! BatchWriteItem in chunks of 25, a few chunks at a time, retrying
+//! `UnprocessedItems` and throttling with exponential backoff and full jitter,
+//! all inside one deadline.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
+use aws_sdk_dynamodb::types::WriteRequest;
+use futures::StreamExt;
+use rand::RngExt;
+use tokio::time::Instant;
+
+/// BatchWriteItem's maximum number of requests per call.
+pub const BATCH_SIZE: usize = 25;
+
+/// How writes are retried. Tests use millisecond delays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Backoff ceiling of the first retry; doubles on each retry.
+    pub base_delay: Duration,
+    /// Largest backoff ceiling.
+    pub max_delay: Duration,
+    /// Time budget for the whole request's writes, well under API Gateway's
+    /// 30 s integration timeout.
+    pub deadline: Duration,
+    /// Batches in flight at once.
+    pub max_concurrency: usize,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(2),
+            deadline: Duration::from_secs(20),
+            max_concurrency: 8,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full jitter: a uniform delay in `[0, min(max, base × 2^(retry-1))]`.
+    pub fn backoff(&self, retry: u32, rng: &mut impl rand::Rng) -> Duration {
+        let factor = 1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX);
+        let ceiling = self.base_delay.saturating_mul(factor).min(self.max_delay);
+        let ceiling_us = u64::try_from(ceiling.as_micros()).unwrap_or(u64::MAX);
+        Duration::from_micros(rng.random_range(0..=ceiling_us))
+    }
+}
+
+/// Why some records were not confirmed as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteFailure {
+    /// DynamoDB kept throttling (or returning unprocessed items) until the
+    /// deadline. Retrying the request later is safe.
+    Throttled,
+    /// The deadline passed (slow or failing calls). Retrying is safe.
+    DeadlineExceeded,
+    /// DynamoDB refused the write for another reason (missing table, access
+    /// denied, ...): retrying will not help.
+    Rejected { code: String, message: String },
+}
+
+/// What happened to a request's writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteSummary {
+    /// Records sent.
+    pub requested: usize,
+    /// Records DynamoDB confirmed as stored.
+    pub stored: usize,
+    /// Chunks of up to 25.
+    pub batches: usize,
+    /// BatchWriteItem calls, first tries and retries.
+    pub calls: usize,
+    /// Retries (calls after a chunk's first).
+    pub retries: usize,
+    /// The most serious failure, if any record is not confirmed.
+    pub failure: Option<WriteFailure>,
+}
+
+impl WriteSummary {
+    /// Records not confirmed as stored.
+    pub fn unconfirmed(&self) -> usize {
+        self.requested - self.stored
+    }
+}
+
+/// Writes every request to `table`, chunked and concurrent, retrying as the
+/// policy says. Never fails as a whole: the summary says what was stored.
+pub async fn write_all(
+    client: &Client,
+    table: &str,
+    requests: Vec<WriteRequest>,
+    policy: &RetryPolicy,
+) -> WriteSummary {
+    let deadline = Instant::now() + policy.deadline;
+    let requested = requests.len();
+    let chunks = into_chunks(requests);
+    let batches = chunks.len();
+    let outcomes: Vec<ChunkOutcome> = futures::stream::iter(chunks)
+        .map(|chunk| write_chunk(client, table, chunk, policy, deadline))
+        .buffer_unordered(policy.max_concurrency.max(1))
+        .collect()
+        .await;
+
+    let mut summary = WriteSummary {
+        requested,
+        stored: 0,
+        batches,
+        calls: 0,
+        retries: 0,
+        failure: None,
+    };
+    for outcome in outcomes {
+        summary.stored += outcome.stored;
+        summary.calls += outcome.calls;
+        summary.retries += outcome.calls.saturating_sub(1);
+        summary.failure = most_serious(summary.failure.take(), outcome.failure);
+    }
+    summary
+}
+
+/// Moves the requests into chunks of [`BATCH_SIZE`] without copying them.
+fn into_chunks(requests: Vec<WriteRequest>) -> Vec<Vec<WriteRequest>> {
+    let mut chunks = Vec::with_capacity(requests.len().div_ceil(BATCH_SIZE));
+    let mut iter = requests.into_iter().peekable();
+    while iter.peek().is_some() {
+        chunks.push(iter.by_ref().take(BATCH_SIZE).collect());
+    }
+    chunks
+}
+
+/// A rejection outranks running out of time: it needs a person, not a retry.
+fn most_serious(a: Option<WriteFailure>, b: Option<WriteFailure>) -> Option<WriteFailure> {
+    fn rank(f: &Option<WriteFailure>) -> u8 {
+        match f {
+            None => 0,
+            Some(WriteFailure::DeadlineExceeded) => 1,
+            Some(WriteFailure::Throttled) => 2,
+            Some(WriteFailure::Rejected { .. }) => 3,
+        }
+    }
+    if rank(&b) > rank(&a) { b } else { a }
+}
+
+struct ChunkOutcome {
+    stored: usize,
+    calls: usize,
+    failure: Option<WriteFailure>,
+}
+
+/// Why the last call of a chunk did not store everything.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Setback {
+    Unprocessed,
+    Throttled,
+    Transient,
+}
+
+async fn write_chunk(
+    client: &Client,
+    table: &str,
+    mut pending: Vec<WriteRequest>,
+    policy: &RetryPolicy,
+    deadline: Instant,
+) -> ChunkOutcome {
+    let mut outcome = ChunkOutcome {
+        stored: 0,
+        calls: 0,
+        failure: None,
+    };
+    let mut retry: u32 = 0;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        outcome.calls += 1;
+        // The SDK consumes the batch; keep ours in case the call fails whole.
+        let call = client.batch_write_item().request_items(table, pending.clone()).send();
+        let setback = match tokio::time::timeout(remaining, call).await {
+            Err(_elapsed) => {
+                outcome.failure = Some(WriteFailure::DeadlineExceeded);
+                return outcome;
+            }
+            Ok(Ok(output)) => {
+                let unprocessed = output
+                    .unprocessed_items
+                    .and_then(|mut by_table| by_table.remove(table))
+                    .unwrap_or_default();
+                outcome.stored += pending.len().saturating_sub(unprocessed.len());
+                if unprocessed.is_empty() {
+                    return outcome;
+                }
+                pending = unprocessed;
+                Setback::Unprocessed
+            }
+            Ok(Err(error)) => match classify(&error) {
+                Some(setback) => setback,
+                None => {
+                    outcome.failure = Some(WriteFailure::Rejected {
+                        code: error.code().unwrap_or("unknown").to_owned(),
+                        message: describe(&error),
+                    });
+                    return outcome;
+                }
+            },
+        };
+        retry += 1;
+        // ThreadRng is not Send: draw the delay before awaiting.
+        let delay = policy.backoff(retry, &mut rand::rng());
+        if Instant::now() + delay >= deadline {
+            outcome.failure = Some(match setback {
+                Setback::Unprocessed | Setback::Throttled => WriteFailure::Throttled,
+                Setback::Transient => WriteFailure::DeadlineExceeded,
+            });
+            return outcome;
+        }
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Throttling and transient failures are worth retrying; anything else is
+/// returned as it is (`None`).
+fn classify(error: &SdkError<BatchWriteItemError>) -> Option<Setback> {
+    match error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            Some(Setback::Transient)
+        }
+        SdkError::ServiceError(service) => {
+            const THROTTLING: [&str; 4] = [
+                "ProvisionedThroughputExceededException",
+                "ThrottlingException",
+                "RequestLimitExceeded",
+                "Throttling",
+            ];
+            let code = error.code().unwrap_or_default();
+            match service.err() {
+                BatchWriteItemError::ProvisionedThroughputExceededException(_)
+                | BatchWriteItemError::RequestLimitExceeded(_)
+                | BatchWriteItemError::ThrottlingException(_) => Some(Setback::Throttled),
+                BatchWriteItemError::InternalServerError(_) => Some(Setback::Transient),
+                _ if THROTTLING.contains(&code) => Some(Setback::Throttled),
+                _ if service.raw().status().is_server_error() => Some(Setback::Transient),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `Code: message` of an SDK error, for logs and the 500 body.
+fn describe(error: &SdkError<BatchWriteItemError>) -> String {
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => aws_sdk_dynamodb::error::DisplayErrorContext(error).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_bounded_by_the_doubling_ceiling() {
+        let policy = RetryPolicy {
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(35),
+            ..RetryPolicy::default()
+        };
+        let mut rng = rand::rng();
+        for _ in 0..200 {
+            assert!(policy.backoff(1, &mut rng) <= Duration::from_millis(10));
+            assert!(policy.backoff(2, &mut rng) <= Duration::from_millis(20));
+            assert!(policy.backoff(9, &mut rng) <= Duration::from_millis(35));
+            assert!(policy.backoff(u32::MAX, &mut rng) <= Duration::from_millis(35));
+        }
+    }
+
+    #[test]
+    fn chunks_hold_at_most_25() {
+        let requests = vec![WriteRequest::builder().build(); 60];
+        let sizes: Vec<_> = into_chunks(requests).iter().map(Vec::len).collect();
+        assert_eq!(sizes, [25, 25, 10]);
+    }
+
+    #[test]
+    fn defaults_stay_well_under_the_api_timeout() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.deadline, Duration::from_secs(20));
+        assert_eq!(policy.max_concurrency, 8);
+    }
+}
