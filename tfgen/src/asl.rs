@@ -232,7 +232,12 @@ impl State {
             State::Wait(s) => flow(&s.flow).into_iter().collect(),
             State::Task(s) => flow(&s.flow).into_iter().chain(catches(&s.catch)).collect(),
             State::Map(s) => flow(&s.flow).into_iter().chain(catches(&s.catch)).collect(),
-            State::Choice(s) => s.choices.iter().map(|r| r.next.as_str()).chain(s.default.as_deref()).collect(),
+            State::Choice(s) => s
+                .choices
+                .iter()
+                .map(|r| r.next.as_str())
+                .chain(s.default.as_deref())
+                .collect(),
             State::Fail(_) | State::Succeed(_) => Vec::new(),
         }
     }
@@ -264,7 +269,11 @@ fn validate_scope(scope: &str, start_at: &str, states: &BTreeMap<String, State>)
         }
         if let State::Map(map) = state {
             let processor = &map.item_processor;
-            validate_scope(&format!("{name} item processor"), &processor.start_at, &processor.states)?;
+            validate_scope(
+                &format!("{name} item processor"),
+                &processor.start_at,
+                &processor.states,
+            )?;
         }
     }
     let mut reached = BTreeSet::from([start_at]);
@@ -299,11 +308,21 @@ mod tests {
     #[test]
     fn states_render_with_type_and_transition() {
         let m = machine(vec![
-            ("First", State::Wait(Wait { seconds: 3, flow: Flow::next("Done"), ..Default::default() })),
+            (
+                "First",
+                State::Wait(Wait {
+                    seconds: 3,
+                    flow: Flow::next("Done"),
+                    ..Default::default()
+                }),
+            ),
             ("Done", State::Succeed(Succeed {})),
         ]);
         let json: Value = serde_json::from_str(&m.to_json()).unwrap();
-        assert_eq!(json["States"]["First"], serde_json::json!({"Type": "Wait", "Seconds": 3, "Next": "Done"}));
+        assert_eq!(
+            json["States"]["First"],
+            serde_json::json!({"Type": "Wait", "Seconds": 3, "Next": "Done"})
+        );
         assert_eq!(json["States"]["Done"], serde_json::json!({"Type": "Succeed"}));
         assert_eq!(json["QueryLanguage"], "JSONPath");
         m.validate().unwrap();
@@ -311,23 +330,45 @@ mod tests {
 
     #[test]
     fn choice_rules_flatten_their_comparison_and_discard_renders_null() {
-        let rule = ChoiceRule { variable: "$.n".into(), test: Comparison::NumericGreaterThanEquals(5), next: "X".into() };
+        let rule = ChoiceRule {
+            variable: "$.n".into(),
+            test: Comparison::NumericGreaterThanEquals(5),
+            next: "X".into(),
+        };
         let json = serde_json::to_value(&rule).unwrap();
-        assert_eq!(json, serde_json::json!({"Variable": "$.n", "NumericGreaterThanEquals": 5, "Next": "X"}));
-        let pass = Pass { result_path: Some(ResultPath::Discard), ..Default::default() };
-        assert_eq!(serde_json::to_value(&pass).unwrap(), serde_json::json!({"ResultPath": null, "End": true}));
+        assert_eq!(
+            json,
+            serde_json::json!({"Variable": "$.n", "NumericGreaterThanEquals": 5, "Next": "X"})
+        );
+        let pass = Pass {
+            result_path: Some(ResultPath::Discard),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&pass).unwrap(),
+            serde_json::json!({"ResultPath": null, "End": true})
+        );
     }
 
     #[test]
     fn a_dangling_next_is_an_error_naming_it() {
-        let m = machine(vec![("First", State::Pass(Pass { flow: Flow::next("Nowhere"), ..Default::default() }))]);
+        let m = machine(vec![(
+            "First",
+            State::Pass(Pass {
+                flow: Flow::next("Nowhere"),
+                ..Default::default()
+            }),
+        )]);
         let err = m.validate().unwrap_err().to_string();
         assert!(err.contains("Nowhere"), "{err}");
     }
 
     #[test]
     fn unreachable_states_are_errors() {
-        let m = machine(vec![("First", State::Succeed(Succeed {})), ("Lost", State::Succeed(Succeed {}))]);
+        let m = machine(vec![
+            ("First", State::Succeed(Succeed {})),
+            ("Lost", State::Succeed(Succeed {})),
+        ]);
         assert!(m.validate().unwrap_err().to_string().contains("Lost"));
     }
 }

@@ -108,16 +108,22 @@ pub struct Environment {
 }
 
 /// CloudWatch Logs accepts only these retention periods.
-const RETENTION_DAYS: [u32; 22] =
-    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 impl Environment {
     pub fn named(name: EnvName) -> Environment {
         match name {
             EnvName::Local => Environment {
                 name,
-                target: Target::Emulator { default_endpoint: "http://127.0.0.1:4566" },
-                api: ApiSettings { throttling_rate_limit: 50.0, throttling_burst_limit: 100 },
+                target: Target::Emulator {
+                    default_endpoint: "http://127.0.0.1:4566",
+                },
+                api: ApiSettings {
+                    throttling_rate_limit: 50.0,
+                    throttling_burst_limit: 100,
+                },
                 pipeline: PipelineSettings {
                     schedule_every_minutes: 15,
                     wait_seconds: 1,
@@ -135,7 +141,10 @@ impl Environment {
             EnvName::Dev => Environment {
                 name,
                 target: Target::Aws,
-                api: ApiSettings { throttling_rate_limit: 100.0, throttling_burst_limit: 200 },
+                api: ApiSettings {
+                    throttling_rate_limit: 100.0,
+                    throttling_burst_limit: 200,
+                },
                 pipeline: PipelineSettings {
                     schedule_every_minutes: 30,
                     wait_seconds: 30,
@@ -146,7 +155,10 @@ impl Environment {
                 },
                 log_retention_days: 30,
                 protect_data: false,
-                slack: Some(SlackChannel { team_id: "T0AUCTIONDEV", channel_id: "C0AUCTIONDEV" }),
+                slack: Some(SlackChannel {
+                    team_id: "T0AUCTIONDEV",
+                    channel_id: "C0AUCTIONDEV",
+                }),
                 delivery: Some(DeliverySettings {
                     repository: "energy-trading/auction-orders",
                     branch: "master",
@@ -157,7 +169,10 @@ impl Environment {
             EnvName::Prod => Environment {
                 name,
                 target: Target::Aws,
-                api: ApiSettings { throttling_rate_limit: 500.0, throttling_burst_limit: 1000 },
+                api: ApiSettings {
+                    throttling_rate_limit: 500.0,
+                    throttling_burst_limit: 1000,
+                },
                 pipeline: PipelineSettings {
                     schedule_every_minutes: 60,
                     wait_seconds: 60,
@@ -168,7 +183,10 @@ impl Environment {
                 },
                 log_retention_days: 365,
                 protect_data: true,
-                slack: Some(SlackChannel { team_id: "T0AUCTIONPRD", channel_id: "C0AUCTIONPRD" }),
+                slack: Some(SlackChannel {
+                    team_id: "T0AUCTIONPRD",
+                    channel_id: "C0AUCTIONPRD",
+                }),
                 delivery: Some(DeliverySettings {
                     repository: "energy-trading/auction-orders",
                     branch: "master",
@@ -212,7 +230,10 @@ impl Environment {
             ));
         }
         if !RETENTION_DAYS.contains(&self.log_retention_days) {
-            return fail(format!("{} days is not a CloudWatch Logs retention period", self.log_retention_days));
+            return fail(format!(
+                "{} days is not a CloudWatch Logs retention period",
+                self.log_retention_days
+            ));
         }
         if self.api.throttling_rate_limit <= 0.0 || self.api.throttling_burst_limit == 0 {
             return fail("API throttling limits must be positive".into());
@@ -252,6 +273,9 @@ mod tests {
 
     #[test]
     fn names_carry_project_and_environment() {
-        assert_eq!(Environment::named(EnvName::Prod).resource_name("orders"), "auction-prod-orders");
+        assert_eq!(
+            Environment::named(EnvName::Prod).resource_name("orders"),
+            "auction-prod-orders"
+        );
     }
 }

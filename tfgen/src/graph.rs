@@ -118,7 +118,10 @@ mod tests {
     #[test]
     fn addresses_are_found_inside_function_calls_and_attribute_paths() {
         assert_eq!(addresses_in("aws_s3_bucket.results.arn"), vec!["aws_s3_bucket.results"]);
-        assert_eq!(addresses_in("data.aws_caller_identity.current.account_id"), vec!["data.aws_caller_identity.current"]);
+        assert_eq!(
+            addresses_in("data.aws_caller_identity.current.account_id"),
+            vec!["data.aws_caller_identity.current"]
+        );
         assert!(addresses_in(r#"filebase64sha256("${var.dir}/x.zip")"#).is_empty());
     }
 }

@@ -12,7 +12,10 @@ use tfgen::synth::{self, Stack};
 use tfgen::{graph, synth::resource_count};
 
 #[derive(Parser)]
-#[command(version, about = "The platform's infrastructure as Rust, written out as Terraform JSON")]
+#[command(
+    version,
+    about = "The platform's infrastructure as Rust, written out as Terraform JSON"
+)]
 struct Cli {
     /// Directory holding one folder per configuration.
     #[arg(long, global = true, default_value = "terraform")]
@@ -68,7 +71,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match cli.command {
         Command::Synth { env, all, out, check } => {
-            let stacks = if all { Stack::all() } else { env.map(Stack::Env).into_iter().collect() };
+            let stacks = if all {
+                Stack::all()
+            } else {
+                env.map(Stack::Env).into_iter().collect()
+            };
             let started = Instant::now();
             let mut drifted = false;
             for stack in stacks {
@@ -102,7 +109,14 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Command::Graph { env, resources } => {
             let config = configuration(&Environment::named(env))?;
-            print!("{}", if resources { graph::resources(&config) } else { graph::components(&config) });
+            print!(
+                "{}",
+                if resources {
+                    graph::resources(&config)
+                } else {
+                    graph::components(&config)
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Asl { env } => {

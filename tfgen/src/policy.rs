@@ -16,7 +16,10 @@ pub struct PolicyDocument {
 
 impl PolicyDocument {
     pub fn new(statements: impl IntoIterator<Item = Statement>) -> Self {
-        PolicyDocument { version: "2012-10-17", statement: statements.into_iter().collect() }
+        PolicyDocument {
+            version: "2012-10-17",
+            statement: statements.into_iter().collect(),
+        }
     }
 
     /// The policy as the JSON string Terraform passes to IAM.
@@ -163,8 +166,12 @@ mod tests {
 
     #[test]
     fn trust_policies_name_the_service_and_pin_the_account() {
-        let json: serde_json::Value = serde_json::from_str(&service_trust("states.amazonaws.com", Some("123".into()))).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&service_trust("states.amazonaws.com", Some("123".into()))).unwrap();
         assert_eq!(json["Statement"][0]["Principal"]["Service"][0], "states.amazonaws.com");
-        assert_eq!(json["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"][0], "123");
+        assert_eq!(
+            json["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"][0],
+            "123"
+        );
     }
 }

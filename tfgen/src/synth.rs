@@ -19,7 +19,11 @@ pub enum Stack {
 
 impl Stack {
     pub fn all() -> Vec<Stack> {
-        EnvName::ALL.into_iter().map(Stack::Env).chain([Stack::Bootstrap]).collect()
+        EnvName::ALL
+            .into_iter()
+            .map(Stack::Env)
+            .chain([Stack::Bootstrap])
+            .collect()
     }
 
     /// The directory under `terraform/`.
@@ -52,7 +56,10 @@ pub enum WriteError {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError::Io { path: path.to_path_buf(), source }
+    move |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// How a directory on disk differs from what the code generates.
@@ -101,7 +108,10 @@ pub fn check(dir: &Path, files: &BTreeMap<String, String>) -> Result<Vec<Drift>,
         }
     }
     for path in generated_files_in(dir)? {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if !files.contains_key(&name) {
             drift.push(Drift::Stale(path));
         }
@@ -117,7 +127,10 @@ pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<usize, Writ
     for change in &drift {
         match change {
             Drift::Missing(path) | Drift::Changed(path) => {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 fs::write(path, &files[&name]).map_err(io_error(path))?;
             }
             Drift::Stale(path) => fs::remove_file(path).map_err(io_error(path))?,
@@ -128,7 +141,10 @@ pub fn write(dir: &Path, files: &BTreeMap<String, String>) -> Result<usize, Writ
 
 /// Resources and data sources per stack, for summaries.
 pub fn resource_count(config: &Configuration) -> usize {
-    config.entries().filter(|(address, _)| !address.starts_with("data.")).count()
+    config
+        .entries()
+        .filter(|(address, _)| !address.starts_with("data."))
+        .count()
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ use tfgen::synth::Stack;
 
 fn whole_document(stack: Stack) -> String {
     let files = stack.render().expect("configuration renders");
-    files.iter().map(|(name, contents)| format!("// ===== {name} =====\n{contents}")).collect()
+    files
+        .iter()
+        .map(|(name, contents)| format!("// ===== {name} =====\n{contents}"))
+        .collect()
 }
 
 #[test]

@@ -27,11 +27,19 @@ fn resources(env: EnvName) -> BTreeMap<(String, String), Value> {
 }
 
 fn of_type(env: EnvName, kind: &str) -> Vec<(String, Value)> {
-    resources(env).into_iter().filter(|((k, _), _)| k == kind).map(|((_, n), b)| (n, b)).collect()
+    resources(env)
+        .into_iter()
+        .filter(|((k, _), _)| k == kind)
+        .map(|((_, n), b)| (n, b))
+        .collect()
 }
 
 fn machine(env: EnvName) -> StateMachine {
-    let targets = Targets { lambda_a: "LAMBDA_A".into(), lambda_b: "LAMBDA_B".into(), alert_topic: "TOPIC".into() };
+    let targets = Targets {
+        lambda_a: "LAMBDA_A".into(),
+        lambda_b: "LAMBDA_B".into(),
+        alert_topic: "TOPIC".into(),
+    };
     definition(&Environment::named(env).pipeline, &targets)
 }
 
@@ -60,7 +68,8 @@ fn the_results_loop_is_bounded_by_the_attempt_counter() {
         let m = machine(env);
         let max = Environment::named(env).pipeline.max_attempts;
         // Find the loop: states from which the start of the fetch is reachable again.
-        let successors: BTreeMap<&str, Vec<&str>> = m.states.iter().map(|(n, s)| (n.as_str(), s.successors())).collect();
+        let successors: BTreeMap<&str, Vec<&str>> =
+            m.states.iter().map(|(n, s)| (n.as_str(), s.successors())).collect();
         let reaches = |from: &str, to: &str| {
             let mut seen = BTreeSet::new();
             let mut stack = vec![from];
@@ -80,7 +89,10 @@ fn the_results_loop_is_bounded_by_the_attempt_counter() {
         assert!(!in_loop.is_empty(), "{env}: the results loop is missing");
         // The loop counts attempts ...
         let counts = in_loop.iter().any(|n| match &m.states[*n] {
-            State::Pass(p) => p.parameters.as_ref().is_some_and(|v| v["attempt.$"] == "States.MathAdd($.attempt, 1)"),
+            State::Pass(p) => p
+                .parameters
+                .as_ref()
+                .is_some_and(|v| v["attempt.$"] == "States.MathAdd($.attempt, 1)"),
             _ => false,
         });
         assert!(counts, "{env}: no state in the loop increments $.attempt");
@@ -109,9 +121,18 @@ fn order_rejected_is_caught_only_around_lambda_b() {
                 State::Map(map) => &map.catch,
                 _ => continue,
             };
-            if catchers.iter().any(|c| c.error_equals.iter().any(|e| e == ORDER_REJECTED)) {
-                let State::Task(task) = state else { panic!("{name} catches {ORDER_REJECTED} but is not a task") };
-                assert_eq!(task.parameters.as_ref().unwrap()["FunctionName"], "LAMBDA_B", "{env}: {name}");
+            if catchers
+                .iter()
+                .any(|c| c.error_equals.iter().any(|e| e == ORDER_REJECTED))
+            {
+                let State::Task(task) = state else {
+                    panic!("{name} catches {ORDER_REJECTED} but is not a task")
+                };
+                assert_eq!(
+                    task.parameters.as_ref().unwrap()["FunctionName"],
+                    "LAMBDA_B",
+                    "{env}: {name}"
+                );
                 catching.push(name);
             }
         }
@@ -126,7 +147,10 @@ fn every_task_has_a_timeout_within_the_run_timeout() {
         assert!(m.timeout_seconds > 0);
         for (name, state) in all_states(&m) {
             if let State::Task(task) = state {
-                assert!(task.timeout_seconds > 0 && task.timeout_seconds < m.timeout_seconds, "{env}: {name}");
+                assert!(
+                    task.timeout_seconds > 0 && task.timeout_seconds < m.timeout_seconds,
+                    "{env}: {name}"
+                );
             }
         }
     }
@@ -187,7 +211,10 @@ fn no_policy_grants_wildcard_actions_or_data_access_on_any_resource() {
                 let actions = as_list(&statement["Action"]);
                 let resources = as_list(&statement["Resource"]);
                 for action in &actions {
-                    assert!(action != "*" && !action.ends_with(":*"), "{env} {address}: wildcard action {action}");
+                    assert!(
+                        action != "*" && !action.ends_with(":*"),
+                        "{env} {address}: wildcard action {action}"
+                    );
                 }
                 if resources.iter().any(|r| r == "*") {
                     for action in &actions {
@@ -207,13 +234,21 @@ fn the_orders_route_requires_a_jwt_with_the_write_scope() {
     for env in EnvName::ALL {
         let routes = of_type(env, "aws_apigatewayv2_route");
         assert_eq!(routes.len(), 1, "{env}");
-        let authorizers: Vec<String> =
-            of_type(env, "aws_apigatewayv2_authorizer").into_iter().map(|(n, _)| format!("${{aws_apigatewayv2_authorizer.{n}.id}}")).collect();
+        let authorizers: Vec<String> = of_type(env, "aws_apigatewayv2_authorizer")
+            .into_iter()
+            .map(|(n, _)| format!("${{aws_apigatewayv2_authorizer.{n}.id}}"))
+            .collect();
         for (name, route) in routes {
             assert_eq!(route["route_key"], "POST /orders");
             assert_eq!(route["authorization_type"], "JWT", "{env}: route {name}");
-            assert!(authorizers.contains(&route["authorizer_id"].as_str().unwrap().to_string()), "{env}: route {name}");
-            assert_eq!(route["authorization_scopes"], serde_json::json!(["${aws_cognito_resource_server.orders.identifier}/write"]));
+            assert!(
+                authorizers.contains(&route["authorizer_id"].as_str().unwrap().to_string()),
+                "{env}: route {name}"
+            );
+            assert_eq!(
+                route["authorization_scopes"],
+                serde_json::json!(["${aws_cognito_resource_server.orders.identifier}/write"])
+            );
         }
     }
 }
@@ -223,8 +258,17 @@ fn every_named_resource_carries_project_and_environment() {
     for env in EnvName::ALL {
         let marker = format!("auction-{env}-");
         for ((kind, name), body) in resources(env) {
-            for field in ["name", "function_name", "alarm_name", "dashboard_name", "configuration_name", "bucket"] {
-                let Some(value) = body.get(field).and_then(Value::as_str) else { continue };
+            for field in [
+                "name",
+                "function_name",
+                "alarm_name",
+                "dashboard_name",
+                "configuration_name",
+                "bucket",
+            ] {
+                let Some(value) = body.get(field).and_then(Value::as_str) else {
+                    continue;
+                };
                 // A reference to a named resource, a policy's name within its
                 // role, or the HTTP API's reserved default stage.
                 if value.starts_with("${") || kind == "aws_iam_role_policy" || value == "$default" {
@@ -256,7 +300,10 @@ fn every_interpolation_refers_to_something_defined() {
             match parts.as_slice() {
                 ["var", _] | ["data", "aws_caller_identity", "current", "account_id"] => {}
                 [kind, name, _attr] if kind.starts_with("aws_") => {
-                    assert!(all.contains_key(&(kind.to_string(), name.to_string())), "{env}: dangling ${{{expression}}}");
+                    assert!(
+                        all.contains_key(&(kind.to_string(), name.to_string())),
+                        "{env}: dangling ${{{expression}}}"
+                    );
                 }
                 _ if expression.starts_with("filebase64sha256(") => {}
                 _ => panic!("{env}: unexpected interpolation ${{{expression}}}"),
@@ -270,8 +317,17 @@ fn every_interpolation_refers_to_something_defined() {
 fn every_component_is_present_in_dev_and_local_leaves_out_what_the_emulator_cannot_hold() {
     let files = |env| Stack::Env(env).render().unwrap().into_keys().collect::<Vec<_>>();
     let components = [
-        "alerts", "encryption", "functions", "observability", "orders_api", "orders_table", "pipeline", "providers",
-        "results_bucket", "schedule", "versions",
+        "alerts",
+        "encryption",
+        "functions",
+        "observability",
+        "orders_api",
+        "orders_table",
+        "pipeline",
+        "providers",
+        "results_bucket",
+        "schedule",
+        "versions",
     ];
     let mut dev: Vec<String> = components.iter().map(|c| format!("{c}.tf.json")).collect();
     dev.push("delivery.tf.json".into());
@@ -280,8 +336,15 @@ fn every_component_is_present_in_dev_and_local_leaves_out_what_the_emulator_cann
     let local = files(EnvName::Local);
     assert!(!local.contains(&"delivery.tf.json".to_string()));
     assert!(of_type(EnvName::Local, "aws_chatbot_slack_channel_configuration").is_empty());
-    assert_eq!(of_type(EnvName::Dev, "aws_chatbot_slack_channel_configuration").len(), 1);
-    for kind in ["aws_codepipeline", "aws_codeconnections_connection", "aws_codestarnotifications_notification_rule"] {
+    assert_eq!(
+        of_type(EnvName::Dev, "aws_chatbot_slack_channel_configuration").len(),
+        1
+    );
+    for kind in [
+        "aws_codepipeline",
+        "aws_codeconnections_connection",
+        "aws_codestarnotifications_notification_rule",
+    ] {
         assert_eq!(of_type(EnvName::Dev, kind).len(), 1, "{kind}");
     }
 }
@@ -300,7 +363,12 @@ fn prod_keeps_logs_for_a_year_and_protects_its_data() {
 fn prod_deploys_only_after_a_manual_approval_and_dev_without() {
     let stages = |env| -> Vec<String> {
         let pipeline = &of_type(env, "aws_codepipeline")[0].1;
-        pipeline["stage"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect()
+        pipeline["stage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(stages(EnvName::Prod), ["Source", "Build", "Plan", "Approve", "Apply"]);
     assert_eq!(stages(EnvName::Dev), ["Source", "Build", "Plan", "Apply"]);

@@ -37,7 +37,13 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<SnsTopic> {
                     .when("StringEquals", "aws:SourceAccount", [ctx.account_id.to_string()]),
                 Statement::allow(
                     "AccountManagesTopic",
-                    ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Publish", "sns:ListSubscriptionsByTopic"],
+                    [
+                        "sns:GetTopicAttributes",
+                        "sns:SetTopicAttributes",
+                        "sns:Subscribe",
+                        "sns:Publish",
+                        "sns:ListSubscriptionsByTopic",
+                    ],
                 )
                 .principal(Principal::Aws(vec![format!("arn:aws:iam::{}:root", ctx.account_id)]))
                 .on([topic.arn()]),
@@ -54,7 +60,8 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<SnsTopic> {
             "chatbot_guardrail",
             IamPolicy {
                 name: ctx.name("chatbot-guardrail"),
-                description: "The most anyone may do from the alerts Slack channel: read alarms and pipeline runs".into(),
+                description: "The most anyone may do from the alerts Slack channel: read alarms and pipeline runs"
+                    .into(),
                 policy: PolicyDocument::new(read_only.clone()).to_json(),
             },
         );
@@ -73,7 +80,10 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<SnsTopic> {
             },
         );
     }
-    file.output("alert_topic_arn", Output::new(topic.arn(), "SNS topic of every alert and alarm"));
+    file.output(
+        "alert_topic_arn",
+        Output::new(topic.arn(), "SNS topic of every alert and alarm"),
+    );
     topic
 }
 
@@ -84,10 +94,18 @@ fn chatbot_read_only(ctx: &Context) -> Vec<Statement> {
         // beyond alarms; they expose no stored data.
         Statement::allow(
             "ReadAlarmsAndMetrics",
-            ["cloudwatch:DescribeAlarms", "cloudwatch:GetMetricData", "cloudwatch:GetMetricWidgetImage"],
+            [
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:GetMetricData",
+                "cloudwatch:GetMetricWidgetImage",
+            ],
         )
         .on(["*"]),
-        Statement::allow("ReadPipelineRuns", ["states:DescribeExecution", "states:GetExecutionHistory"]).on([format!(
+        Statement::allow(
+            "ReadPipelineRuns",
+            ["states:DescribeExecution", "states:GetExecutionHistory"],
+        )
+        .on([format!(
             "arn:aws:states:{REGION}:{}:execution:{}:*",
             ctx.account_id,
             ctx.name("pipeline")
@@ -126,5 +144,8 @@ fn subscribe_inbox(ctx: &Context, file: &mut TfFile, topic: &Handle<SnsTopic>) {
             raw_message_delivery: true,
         },
     );
-    file.output("alert_queue_url", Output::new(inbox.url(), "SQS queue receiving every alert (local only)"));
+    file.output(
+        "alert_queue_url",
+        Output::new(inbox.url(), "SQS queue receiving every alert (local only)"),
+    );
 }

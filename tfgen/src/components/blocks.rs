@@ -69,9 +69,18 @@ pub struct BucketSettings {
 /// A private, KMS-encrypted, versioned bucket that refuses plain HTTP, with
 /// old versions expiring. Returns the bucket; its companions are in `file`.
 pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings) -> Handle<S3Bucket> {
-    let meta = Meta { prevent_destroy: settings.protect, ..Meta::default() };
-    let bucket =
-        file.resource_with(logical, S3Bucket { bucket: settings.name, force_destroy: Some(!settings.protect) }, meta);
+    let meta = Meta {
+        prevent_destroy: settings.protect,
+        ..Meta::default()
+    };
+    let bucket = file.resource_with(
+        logical,
+        S3Bucket {
+            bucket: settings.name,
+            force_destroy: Some(!settings.protect),
+        },
+        meta,
+    );
     let id: String = bucket.id().into();
     file.resource(
         logical,
@@ -87,7 +96,9 @@ pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings)
         logical,
         S3BucketOwnershipControls {
             bucket: id.clone(),
-            rule: OwnershipRule { object_ownership: "BucketOwnerEnforced".into() },
+            rule: OwnershipRule {
+                object_ownership: "BucketOwnerEnforced".into(),
+            },
         },
     );
     file.resource(
@@ -107,7 +118,9 @@ pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings)
         logical,
         S3BucketVersioning {
             bucket: id.clone(),
-            versioning_configuration: VersioningConfiguration { status: "Enabled".into() },
+            versioning_configuration: VersioningConfiguration {
+                status: "Enabled".into(),
+            },
         },
     );
     file.resource_with(
@@ -121,12 +134,19 @@ pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings)
                 noncurrent_version_expiration: Some(NoncurrentVersionExpiration {
                     noncurrent_days: settings.noncurrent_days,
                 }),
-                abort_incomplete_multipart_upload: Some(AbortIncompleteMultipartUpload { days_after_initiation: 7 }),
-                expiration: Some(Expiration { expired_object_delete_marker: true }),
+                abort_incomplete_multipart_upload: Some(AbortIncompleteMultipartUpload {
+                    days_after_initiation: 7,
+                }),
+                expiration: Some(Expiration {
+                    expired_object_delete_marker: true,
+                }),
             }],
         },
         // S3 rejects noncurrent-version rules until versioning is on.
-        Meta { depends_on: vec![versioning.address().to_string()], ..Meta::default() },
+        Meta {
+            depends_on: vec![versioning.address().to_string()],
+            ..Meta::default()
+        },
     );
     let arn = bucket.arn();
     file.resource(

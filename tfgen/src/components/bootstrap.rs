@@ -48,13 +48,27 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             ),
         },
     );
-    state.resource("state", KmsAlias { name: STATE_KEY_ALIAS.into(), target_key_id: key.key_id().into() });
+    state.resource(
+        "state",
+        KmsAlias {
+            name: STATE_KEY_ALIAS.into(),
+            target_key_id: key.key_id().into(),
+        },
+    );
     let bucket = secure_bucket(
         &mut state,
         "state",
-        BucketSettings { name: STATE_BUCKET.into(), key_arn: key.arn(), noncurrent_days: 90, protect: true },
+        BucketSettings {
+            name: STATE_BUCKET.into(),
+            key_arn: key.arn(),
+            noncurrent_days: 90,
+            protect: true,
+        },
     );
-    state.output("state_bucket", Output::new(bucket.bucket(), "Terraform state bucket for dev and prod"));
+    state.output(
+        "state_bucket",
+        Output::new(bucket.bucket(), "Terraform state bucket for dev and prod"),
+    );
     config.add("state", state)?;
     Ok(config)
 }

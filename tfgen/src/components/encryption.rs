@@ -17,11 +17,22 @@ pub fn build(env: &Environment, account_id: &Ref, file: &mut TfFile) -> Handle<K
             .on(["*"]),
         Statement::allow(
             "CloudWatchLogsEncryptsLogGroups",
-            ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"],
+            [
+                "kms:Encrypt",
+                "kms:Decrypt",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+                "kms:GenerateDataKey",
+                "kms:DescribeKey",
+            ],
         )
         .principal(Principal::Service(vec![format!("logs.{REGION}.amazonaws.com")]))
         .on(["*"])
-        .when("ArnLike", "kms:EncryptionContext:aws:logs:arn", [format!("arn:aws:logs:{REGION}:{account_id}:log-group:*")]),
+        .when(
+            "ArnLike",
+            "kms:EncryptionContext:aws:logs:arn",
+            [format!("arn:aws:logs:{REGION}:{account_id}:log-group:*")],
+        ),
     ];
     // Alarms and pipeline notifications publish to the encrypted topic. (No
     // source condition: AWS's own key-policy examples for these services
@@ -50,7 +61,10 @@ pub fn build(env: &Environment, account_id: &Ref, file: &mut TfFile) -> Handle<K
     );
     file.resource(
         "platform",
-        KmsAlias { name: format!("alias/{}", env.resource_name("platform")), target_key_id: key.key_id().into() },
+        KmsAlias {
+            name: format!("alias/{}", env.resource_name("platform")),
+            target_key_id: key.key_id().into(),
+        },
     );
     key
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use orders_domain::ARCHIVE_KEY_PREFIX;
 use serde_json::json;
 
 use crate::aws::dynamodb::DynamodbTable;
@@ -15,7 +16,6 @@ use crate::policy::Statement;
 
 use super::Context;
 use super::blocks::{log_group, service_role};
-use super::results_bucket::ORDERS_PREFIX;
 
 pub struct Functions {
     pub post_lambda: Handle<LambdaFunction>,
@@ -65,7 +65,12 @@ pub fn build(
         statements: vec![
             // DescribeTable opens the connection during init (cold start).
             Statement::allow("WriteOrders", ["dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]).on([table.arn()]),
-            key_use_via(ctx, "UseTableKey", "dynamodb", &["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]),
+            key_use_via(
+                ctx,
+                "UseTableKey",
+                "dynamodb",
+                &["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+            ),
         ],
     };
     let lambda_a = RustFunction {
@@ -83,7 +88,8 @@ pub fn build(
         timeout_seconds: 15,
         environment: BTreeMap::from([("LOG_BUCKET".into(), bucket.bucket().into())]),
         statements: vec![
-            Statement::allow("ArchiveOrders", ["s3:PutObject"]).on([format!("{}/{ORDERS_PREFIX}*", bucket.arn())]),
+            // Only keys of the archive's scheme (orders/order_...).
+            Statement::allow("ArchiveOrders", ["s3:PutObject"]).on([format!("{}/{ARCHIVE_KEY_PREFIX}*", bucket.arn())]),
             key_use_via(ctx, "UseBucketKey", "s3", &["kms:GenerateDataKey"]),
         ],
     };
@@ -96,9 +102,11 @@ pub fn build(
 
 /// Use of the platform key, only through `service` on the caller's behalf.
 fn key_use_via(ctx: &Context, sid: &str, service: &str, actions: &[&str]) -> Statement {
-    Statement::allow(sid, actions.iter().copied())
-        .on([ctx.key.arn()])
-        .when("StringEquals", "kms:ViaService", [format!("{service}.{REGION}.amazonaws.com")])
+    Statement::allow(sid, actions.iter().copied()).on([ctx.key.arn()]).when(
+        "StringEquals",
+        "kms:ViaService",
+        [format!("{service}.{REGION}.amazonaws.com")],
+    )
 }
 
 fn rust_function(
@@ -110,14 +118,22 @@ fn rust_function(
     let name = ctx.name(&f.binary.replace('_', "-"));
     let logs = log_group(ctx, file, f.binary, format!("/aws/lambda/{name}"));
     let mut statements = vec![
-        Statement::allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]).on([format!("{}:*", logs.arn())]),
+        Statement::allow("WriteOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"])
+            .on([format!("{}:*", logs.arn())]),
         // X-Ray has no resource-level permissions: "*" is the only resource.
         Statement::allow("SendTraces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]).on(["*"]),
         // The environment is encrypted with the platform key.
         key_use_via(ctx, "DecryptEnvironment", "lambda", &["kms:Decrypt"]),
     ];
     statements.extend(f.statements);
-    let role = service_role(ctx, file, f.binary, &format!("{}-fn", f.binary.replace('_', "-")), "lambda.amazonaws.com", statements);
+    let role = service_role(
+        ctx,
+        file,
+        f.binary,
+        &format!("{}-fn", f.binary.replace('_', "-")),
+        "lambda.amazonaws.com",
+        statements,
+    );
     let zip = format!("{zip_dir}/{}/bootstrap.zip", f.binary);
     Ok(file.resource(
         f.binary,
@@ -134,7 +150,9 @@ fn rust_function(
             timeout: f.timeout_seconds,
             // The key encrypts the environment; without one there is nothing to encrypt.
             kms_key_arn: (!f.environment.is_empty()).then(|| ctx.key.arn().into()),
-            environment: (!f.environment.is_empty()).then_some(LambdaEnvironment { variables: f.environment }),
+            environment: (!f.environment.is_empty()).then_some(LambdaEnvironment {
+                variables: f.environment,
+            }),
             tracing_config: TracingConfig { mode: "Active".into() },
             logging_config: LoggingConfig {
                 log_format: "JSON".into(),

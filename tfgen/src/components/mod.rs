@@ -50,18 +50,35 @@ fn component<T>(
 pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
     env.validate()?;
     let mut config = Configuration::new();
-    component(&mut config, "versions", |f| Ok(providers::versions(env, f)))?;
+    component(&mut config, "versions", |f| {
+        providers::versions(env, f);
+        Ok(())
+    })?;
     let account_id = component(&mut config, "providers", |f| Ok(providers::build(env, f)))?;
-    let key = component(&mut config, "encryption", |f| Ok(encryption::build(env, &account_id, f)))?;
-    let ctx = Context { env: env.clone(), account_id, key };
+    let key = component(&mut config, "encryption", |f| {
+        Ok(encryption::build(env, &account_id, f))
+    })?;
+    let ctx = Context {
+        env: env.clone(),
+        account_id,
+        key,
+    };
 
     let table = component(&mut config, "orders_table", |f| Ok(orders_table::build(&ctx, f)))?;
     let bucket = component(&mut config, "results_bucket", |f| Ok(results_bucket::build(&ctx, f)))?;
     let alerts = component(&mut config, "alerts", |f| Ok(alerts::build(&ctx, f)))?;
     let functions = component(&mut config, "functions", |f| functions::build(&ctx, f, &table, &bucket))?;
-    let api = component(&mut config, "orders_api", |f| Ok(orders_api::build(&ctx, f, &functions.post_lambda)))?;
+    let api = component(&mut config, "orders_api", |f| {
+        Ok(orders_api::build(&ctx, f, &functions.post_lambda))
+    })?;
     let machine = component(&mut config, "pipeline", |f| {
-        Ok(pipeline::build(&ctx, f, &functions.lambda_a, &functions.lambda_b, &alerts))
+        Ok(pipeline::build(
+            &ctx,
+            f,
+            &functions.lambda_a,
+            &functions.lambda_b,
+            &alerts,
+        ))
     })?;
     let dlq = component(&mut config, "schedule", |f| Ok(schedule::build(&ctx, f, &machine)))?;
     component(&mut config, "observability", |f| {
@@ -73,10 +90,14 @@ pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
             schedule_dlq: &dlq,
             alerts: &alerts,
         };
-        Ok(observability::build(&ctx, f, &watched))
+        observability::build(&ctx, f, &watched);
+        Ok(())
     })?;
     if let Some(delivery) = &env.delivery {
-        component(&mut config, "delivery", |f| Ok(delivery::build(&ctx, f, delivery, &alerts)))?;
+        component(&mut config, "delivery", |f| {
+            delivery::build(&ctx, f, delivery, &alerts);
+            Ok(())
+        })?;
     }
     Ok(config)
 }

@@ -48,9 +48,17 @@ pub fn build(ctx: &Context, file: &mut TfFile, w: &Watched) {
         dimensions: vec![("ApiId", w.api.api.id().into()), ("Stage", "$default".into())],
         statistic: "Sum",
     }];
-    let functions = [("post_lambda", &w.functions.post_lambda, true), ("lambda_a", &w.functions.lambda_a, true), ("lambda_b", &w.functions.lambda_b, false)];
+    let functions = [
+        ("post_lambda", &w.functions.post_lambda, true),
+        ("lambda_a", &w.functions.lambda_a, true),
+        ("lambda_b", &w.functions.lambda_b, false),
+    ];
     for (binary, function, alarm_on_errors) in functions {
-        let watched = if alarm_on_errors { vec!["Errors", "Throttles"] } else { vec!["Throttles"] };
+        let watched = if alarm_on_errors {
+            vec!["Errors", "Throttles"]
+        } else {
+            vec!["Throttles"]
+        };
         for metric in watched {
             alarms.push(Alarm {
                 logical: format!("{binary}_{}", metric.to_lowercase()),
@@ -99,7 +107,11 @@ pub fn build(ctx: &Context, file: &mut TfFile, w: &Watched) {
                 alarm_description: alarm.description,
                 namespace: alarm.namespace.into(),
                 metric_name: alarm.metric.into(),
-                dimensions: alarm.dimensions.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<BTreeMap<_, _>>(),
+                dimensions: alarm
+                    .dimensions
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect::<BTreeMap<_, _>>(),
                 statistic: alarm.statistic.into(),
                 period: 300,
                 evaluation_periods: 1,
@@ -115,7 +127,10 @@ pub fn build(ctx: &Context, file: &mut TfFile, w: &Watched) {
     }
     file.resource(
         "platform",
-        CloudwatchDashboard { dashboard_name: ctx.name("platform"), dashboard_body: to_canonical_json(&dashboard(w)) },
+        CloudwatchDashboard {
+            dashboard_name: ctx.name("platform"),
+            dashboard_body: to_canonical_json(&dashboard(w)),
+        },
     );
 }
 
@@ -130,7 +145,11 @@ fn dashboard(w: &Watched) -> Value {
     let api = w.api.api.id().to_string();
     let api_metric = |name: &str| json!(["AWS/ApiGateway", name, "ApiId", api, "Stage", "$default"]);
     let per_function = |metric: &str| -> Vec<Value> {
-        w.functions.all().iter().map(|f| json!(["AWS/Lambda", metric, "FunctionName", f.function_name()])).collect()
+        w.functions
+            .all()
+            .iter()
+            .map(|f| json!(["AWS/Lambda", metric, "FunctionName", f.function_name()]))
+            .collect()
     };
     let table = w.table_name.to_string();
     let machine = w.state_machine_arn.to_string();

@@ -31,7 +31,9 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
             name: ctx.name("orders-clients"),
             deletion_protection: protection.into(),
             // No sign-up: clients are created by the team, not by callers.
-            admin_create_user_config: AdminCreateUserConfig { allow_admin_create_user_only: true },
+            admin_create_user_config: AdminCreateUserConfig {
+                allow_admin_create_user_only: true,
+            },
         },
     );
     let domain = file.resource(
@@ -69,7 +71,9 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
             prevent_user_existence_errors: "ENABLED".into(),
             enable_token_revocation: true,
             access_token_validity: 60,
-            token_validity_units: TokenValidityUnits { access_token: "minutes".into() },
+            token_validity_units: TokenValidityUnits {
+                access_token: "minutes".into(),
+            },
         },
     );
 
@@ -118,7 +122,12 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
             authorization_scopes: vec![write_scope],
         },
     );
-    let access_logs = log_group(ctx, file, "orders_api_access", format!("/aws/apigateway/{}", ctx.name("orders-api")));
+    let access_logs = log_group(
+        ctx,
+        file,
+        "orders_api_access",
+        format!("/aws/apigateway/{}", ctx.name("orders-api")),
+    );
     let stage = file.resource(
         "default",
         Apigatewayv2Stage {
@@ -130,7 +139,10 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
                 throttling_burst_limit: ctx.env.api.throttling_burst_limit,
                 detailed_metrics_enabled: true,
             },
-            access_log_settings: AccessLogSettings { destination_arn: access_logs.arn().into(), format: access_log_format() },
+            access_log_settings: AccessLogSettings {
+                destination_arn: access_logs.arn().into(),
+                format: access_log_format(),
+            },
         },
     );
     file.resource(
@@ -145,17 +157,35 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
         },
     );
 
-    file.output("orders_url", Output::new(format!("{}orders", stage.invoke_url()), "POST orders here"));
+    file.output(
+        "orders_url",
+        Output::new(format!("{}orders", stage.invoke_url()), "POST orders here"),
+    );
     file.output(
         "token_url",
         Output::new(
-            format!("https://{}.auth.{REGION}.amazoncognito.com/oauth2/token", domain.domain()),
+            format!(
+                "https://{}.auth.{REGION}.amazoncognito.com/oauth2/token",
+                domain.domain()
+            ),
             "Client-credentials token endpoint",
         ),
     );
-    file.output("client_id", Output::new(client.id(), "App client id for the token request"));
-    file.output("client_secret", Output::new(client.client_secret(), "App client secret").sensitive());
-    file.output("orders_scope", Output::new(format!("{}/{SCOPE_NAME}", resource_server.identifier()), "Scope to request"));
+    file.output(
+        "client_id",
+        Output::new(client.id(), "App client id for the token request"),
+    );
+    file.output(
+        "client_secret",
+        Output::new(client.client_secret(), "App client secret").sensitive(),
+    );
+    file.output(
+        "orders_scope",
+        Output::new(
+            format!("{}/{SCOPE_NAME}", resource_server.identifier()),
+            "Scope to request",
+        ),
+    );
     OrdersApi { api, stage }
 }
 

@@ -21,10 +21,7 @@ use crate::policy::Statement;
 use super::Context;
 use super::blocks::{log_group, service_role};
 
-/// The error type lambda_b raises for a rejected order.
-pub const ORDER_REJECTED: &str = "OrderRejected";
-/// The error type lambda_b raises when S3 failed in a way worth retrying.
-pub const ARCHIVE_WRITE_FAILED: &str = "ArchiveWriteFailed";
+pub use orders_domain::{ARCHIVE_WRITE_FAILED, ORDER_REJECTED};
 /// Step Functions' names for Lambda failures that are worth retrying.
 const TRANSIENT_LAMBDA_ERRORS: [&str; 5] = [
     "Lambda.ServiceException",
@@ -48,10 +45,18 @@ pub fn build(
     lambda_b: &Handle<LambdaFunction>,
     alerts: &Handle<SnsTopic>,
 ) -> Handle<SfnStateMachine> {
-    let targets =
-        Targets { lambda_a: lambda_a.arn().into(), lambda_b: lambda_b.arn().into(), alert_topic: alerts.arn().into() };
+    let targets = Targets {
+        lambda_a: lambda_a.arn().into(),
+        lambda_b: lambda_b.arn().into(),
+        alert_topic: alerts.arn().into(),
+    };
     let definition = definition(&ctx.env.pipeline, &targets);
-    let logs = log_group(ctx, file, "pipeline", format!("/aws/vendedlogs/states/{}", ctx.name("pipeline")));
+    let logs = log_group(
+        ctx,
+        file,
+        "pipeline",
+        format!("/aws/vendedlogs/states/{}", ctx.name("pipeline")),
+    );
     // The function and its versions/aliases.
     let functions = |f: &Handle<LambdaFunction>| [f.arn().to_string(), format!("{}:*", f.arn())];
     let role = service_role(
@@ -82,7 +87,12 @@ pub fn build(
             .on(["*"]),
             Statement::allow(
                 "SendTraces",
-                ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+                [
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                ],
             )
             .on(["*"]),
         ],
@@ -102,7 +112,10 @@ pub fn build(
             tracing_configuration: SfnTracingConfiguration { enabled: true },
         },
     );
-    file.output("state_machine_arn", Output::new(machine.arn(), "The auction-results pipeline"));
+    file.output(
+        "state_machine_arn",
+        Output::new(machine.arn(), "The auction-results pipeline"),
+    );
     machine
 }
 
@@ -149,7 +162,11 @@ fn alert(topic: &str, title: &str, description: serde_json::Value, context: serd
         })),
         result_path: Some(ResultPath::Discard),
         timeout_seconds: 30,
-        retry: vec![retry(&["SNS.SdkClientException", "SNS.InternalErrorException", "SNS.ThrottledException"])],
+        retry: vec![retry(&[
+            "SNS.SdkClientException",
+            "SNS.InternalErrorException",
+            "SNS.ThrottledException",
+        ])],
         flow,
         ..Task::default()
     }
@@ -166,8 +183,12 @@ fn fail_run_on_anything(next: &str) -> Vec<Catcher> {
 /// The definition for the given settings and targets.
 pub fn definition(settings: &PipelineSettings, targets: &Targets) -> StateMachine {
     let timeout = settings.task_timeout_seconds;
-    let mut fetch =
-        invoke(&targets.lambda_a, ("Payload", json!({ "attempt.$": "$.attempt" })), timeout, Flow::next("CountAttempt"));
+    let mut fetch = invoke(
+        &targets.lambda_a,
+        ("Payload", json!({ "attempt.$": "$.attempt" })),
+        timeout,
+        Flow::next("CountAttempt"),
+    );
     fetch.result_path = Some(ResultPath::At("$.auction".into()));
     fetch.retry = vec![retry(&TRANSIENT_LAMBDA_ERRORS)];
     fetch.catch = fail_run_on_anything("AlertRunFailed");
@@ -210,7 +231,11 @@ pub fn definition(settings: &PipelineSettings, targets: &Targets) -> StateMachin
     let states = [
         (
             "StartAttempts",
-            State::Pass(Pass { parameters: Some(json!({ "attempt": 0 })), flow: Flow::next("FetchAuctionResults"), ..Pass::default() }),
+            State::Pass(Pass {
+                parameters: Some(json!({ "attempt": 0 })),
+                flow: Flow::next("FetchAuctionResults"),
+                ..Pass::default()
+            }),
         ),
         ("FetchAuctionResults", State::Task(fetch)),
         (
@@ -240,7 +265,14 @@ pub fn definition(settings: &PipelineSettings, targets: &Targets) -> StateMachin
                 ..Choice::default()
             }),
         ),
-        ("WaitForResults", State::Wait(Wait { seconds: settings.wait_seconds, flow: Flow::next("FetchAuctionResults"), ..Wait::default() })),
+        (
+            "WaitForResults",
+            State::Wait(Wait {
+                seconds: settings.wait_seconds,
+                flow: Flow::next("FetchAuctionResults"),
+                ..Wait::default()
+            }),
+        ),
         (
             "ArchiveOrders",
             State::Map(Map {
@@ -265,7 +297,9 @@ pub fn definition(settings: &PipelineSettings, targets: &Targets) -> StateMachin
             State::Task(alert(
                 &targets.alert_topic,
                 "Auction results not ready",
-                json!("States.Format('The auction platform had no results after {} attempts; run {} stops here.', $.attempt, $$.Execution.Name)"),
+                json!(
+                    "States.Format('The auction platform had no results after {} attempts; run {} stops here.', $.attempt, $$.Execution.Name)"
+                ),
                 json!({ "error": "AuctionResultsNotReady", "attempts.$": "States.Format('{}', $.attempt)", "run_id.$": "$$.Execution.Name" }),
                 Flow::next("GaveUp"),
             )),
@@ -289,7 +323,10 @@ pub fn definition(settings: &PipelineSettings, targets: &Targets) -> StateMachin
         ),
         (
             "RunFailed",
-            State::Fail(Fail { error: "PipelineRunFailed".into(), cause: "An unexpected error stopped the run; see the alert".into() }),
+            State::Fail(Fail {
+                error: "PipelineRunFailed".into(),
+                cause: "An unexpected error stopped the run; see the alert".into(),
+            }),
         ),
     ];
     StateMachine {
@@ -297,6 +334,9 @@ pub fn definition(settings: &PipelineSettings, targets: &Targets) -> StateMachin
         query_language: QueryLanguage::JSONPath,
         start_at: "StartAttempts".into(),
         timeout_seconds: settings.run_timeout_seconds,
-        states: states.into_iter().map(|(name, state)| (name.to_string(), state)).collect(),
+        states: states
+            .into_iter()
+            .map(|(name, state)| (name.to_string(), state))
+            .collect(),
     }
 }

@@ -14,8 +14,20 @@ pub const AWS_PROVIDER_VERSION: &str = "5.100.0";
 
 /// Services the local configuration reaches in the emulator.
 const EMULATED_SERVICES: [&str; 14] = [
-    "apigatewayv2", "cloudwatch", "cognitoidp", "dynamodb", "iam", "kms", "lambda", "logs", "s3", "scheduler",
-    "sfn", "sns", "sqs", "sts",
+    "apigatewayv2",
+    "cloudwatch",
+    "cognitoidp",
+    "dynamodb",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "scheduler",
+    "sfn",
+    "sns",
+    "sqs",
+    "sts",
 ];
 
 /// `versions.tf.json`: kept apart because checkov cannot parse a plain value

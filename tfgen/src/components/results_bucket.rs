@@ -6,9 +6,6 @@ use crate::core::{Handle, Output, TfFile};
 use super::Context;
 use super::blocks::{BucketSettings, secure_bucket};
 
-/// lambda_b writes under this prefix; its role may write nowhere else.
-pub const ORDERS_PREFIX: &str = "orders/";
-
 pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<S3Bucket> {
     let bucket = secure_bucket(
         file,
@@ -21,6 +18,9 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<S3Bucket> {
             protect: ctx.env.protect_data,
         },
     );
-    file.output("results_bucket_name", Output::new(bucket.bucket(), "S3 bucket with archived accepted orders"));
+    file.output(
+        "results_bucket_name",
+        Output::new(bucket.bucket(), "S3 bucket with archived accepted orders"),
+    );
     bucket
 }

@@ -55,7 +55,9 @@ pub fn build(ctx: &Context, file: &mut TfFile, machine: &Handle<SfnStateMachine>
                     maximum_event_age_in_seconds: start_deadline_seconds(settings),
                     maximum_retry_attempts: 10,
                 },
-                dead_letter_config: DeadLetterConfig { arn: dead_letters.arn().into() },
+                dead_letter_config: DeadLetterConfig {
+                    arn: dead_letters.arn().into(),
+                },
             },
         },
     );

@@ -11,7 +11,12 @@ pub fn canonical(value: Value) -> Value {
         Value::Object(fields) => {
             let mut entries: Vec<(String, Value)> = fields.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, canonical(v))).collect::<Map<_, _>>())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, canonical(v)))
+                    .collect::<Map<_, _>>(),
+            )
         }
         Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
         other => other,
@@ -37,6 +42,9 @@ mod tests {
         let mut outer = Map::new();
         outer.insert("b".into(), Value::Array(vec![Value::Object(inner)]));
         outer.insert("a".into(), Value::Null);
-        assert_eq!(to_canonical_json(&Value::Object(outer)), r#"{"a":null,"b":[{"alpha":2,"zeta":1}]}"#);
+        assert_eq!(
+            to_canonical_json(&Value::Object(outer)),
+            r#"{"a":null,"b":[{"alpha":2,"zeta":1}]}"#
+        );
     }
 }

@@ -32,13 +32,19 @@ pub struct Handle<T> {
 
 impl<T> Clone for Handle<T> {
     fn clone(&self) -> Self {
-        Handle { address: self.address.clone(), _type: PhantomData }
+        Handle {
+            address: self.address.clone(),
+            _type: PhantomData,
+        }
     }
 }
 
 impl<T> Handle<T> {
     fn new(address: String) -> Self {
-        Handle { address, _type: PhantomData }
+        Handle {
+            address,
+            _type: PhantomData,
+        }
     }
 
     /// `aws_s3_bucket.results` or `data.aws_caller_identity.current`.
@@ -82,7 +88,11 @@ pub struct Output {
 
 impl Output {
     pub fn new(value: impl Into<String>, description: &str) -> Self {
-        Output { value: value.into(), description: description.into(), sensitive: None }
+        Output {
+            value: value.into(),
+            description: description.into(),
+            sensitive: None,
+        }
     }
 
     pub fn sensitive(mut self) -> Self {
@@ -120,12 +130,18 @@ impl TfFile {
                 fields.insert("depends_on".into(), serde_json::json!(meta.depends_on));
             }
         }
-        self.resources.entry(R::TYPE).or_default().insert(name.to_string(), body);
+        self.resources
+            .entry(R::TYPE)
+            .or_default()
+            .insert(name.to_string(), body);
         Handle::new(format!("{}.{name}", R::TYPE))
     }
 
     pub fn data<D: DataSource>(&mut self, name: &str, source: D) -> Handle<D> {
-        self.data.entry(D::TYPE).or_default().insert(name.to_string(), to_value(&source));
+        self.data
+            .entry(D::TYPE)
+            .or_default()
+            .insert(name.to_string(), to_value(&source));
         Handle::new(format!("data.{}.{name}", D::TYPE))
     }
 
@@ -146,11 +162,14 @@ impl TfFile {
 
     /// Every resource and data source in this file: (address, body).
     pub fn entries(&self) -> impl Iterator<Item = (String, &Value)> {
-        let resources = self.resources.iter().flat_map(|(kind, by_name)| {
-            by_name.iter().map(move |(name, body)| (format!("{kind}.{name}"), body))
-        });
+        let resources = self
+            .resources
+            .iter()
+            .flat_map(|(kind, by_name)| by_name.iter().map(move |(name, body)| (format!("{kind}.{name}"), body)));
         let data = self.data.iter().flat_map(|(kind, by_name)| {
-            by_name.iter().map(move |(name, body)| (format!("data.{kind}.{name}"), body))
+            by_name
+                .iter()
+                .map(move |(name, body)| (format!("data.{kind}.{name}"), body))
         });
         resources.chain(data)
     }
@@ -209,7 +228,11 @@ impl Configuration {
             }
         }
         for name in file.outputs.keys().chain(file.variables.keys()) {
-            if self.files.values().any(|f| f.outputs.contains_key(name) || f.variables.contains_key(name)) {
+            if self
+                .files
+                .values()
+                .any(|f| f.outputs.contains_key(name) || f.variables.contains_key(name))
+            {
                 return Err(SynthError::Duplicate(format!("output or variable {name}")));
             }
         }
@@ -273,14 +296,29 @@ mod tests {
     #[test]
     fn handles_reference_the_resources_they_were_added_as() {
         let mut file = TfFile::new();
-        let first = file.resource("first", Thing { name: "a".into(), target: None });
-        let second = file.resource("second", Thing { name: "b".into(), target: Some(first.attr("arn").into()) });
+        let first = file.resource(
+            "first",
+            Thing {
+                name: "a".into(),
+                target: None,
+            },
+        );
+        let second = file.resource(
+            "second",
+            Thing {
+                name: "b".into(),
+                target: Some(first.attr("arn").into()),
+            },
+        );
         assert_eq!(second.address(), "aws_thing.second");
         let mut config = Configuration::new();
         config.add("things", file).unwrap();
         let rendered = config.render().unwrap();
         let doc: Value = serde_json::from_str(&rendered["things.tf.json"]).unwrap();
-        assert_eq!(doc["resource"]["aws_thing"]["second"]["target"], "${aws_thing.first.arn}");
+        assert_eq!(
+            doc["resource"]["aws_thing"]["second"]["target"],
+            "${aws_thing.first.arn}"
+        );
         assert!(rendered["things.tf.json"].ends_with("}\n"));
     }
 
@@ -288,9 +326,21 @@ mod tests {
     fn duplicate_addresses_across_files_are_rejected() {
         let mut config = Configuration::new();
         let mut one = TfFile::new();
-        one.resource("same", Thing { name: "a".into(), target: None });
+        one.resource(
+            "same",
+            Thing {
+                name: "a".into(),
+                target: None,
+            },
+        );
         let mut two = TfFile::new();
-        two.resource("same", Thing { name: "b".into(), target: None });
+        two.resource(
+            "same",
+            Thing {
+                name: "b".into(),
+                target: None,
+            },
+        );
         config.add("one", one).unwrap();
         let err = config.add("two", two).unwrap_err();
         assert!(err.to_string().contains("aws_thing.same"), "{err}");
@@ -299,10 +349,23 @@ mod tests {
     #[test]
     fn lifecycle_and_depends_on_are_written_as_meta_arguments() {
         let mut file = TfFile::new();
-        let meta = Meta { prevent_destroy: true, depends_on: vec!["aws_thing.other".into()] };
-        file.resource_with("kept", Thing { name: "a".into(), target: None }, meta);
+        let meta = Meta {
+            prevent_destroy: true,
+            depends_on: vec!["aws_thing.other".into()],
+        };
+        file.resource_with(
+            "kept",
+            Thing {
+                name: "a".into(),
+                target: None,
+            },
+            meta,
+        );
         let doc = file.to_document();
-        assert_eq!(doc["resource"]["aws_thing"]["kept"]["lifecycle"]["prevent_destroy"], true);
+        assert_eq!(
+            doc["resource"]["aws_thing"]["kept"]["lifecycle"]["prevent_destroy"],
+            true
+        );
         assert_eq!(doc["resource"]["aws_thing"]["kept"]["depends_on"][0], "aws_thing.other");
     }
 }

@@ -25,8 +25,11 @@ use super::Context;
 use super::blocks::{BucketSettings, log_group, secure_bucket, service_role};
 
 /// Buildspecs in the repository, one per CodeBuild project.
-pub const BUILDSPECS: [(&str, &str); 3] =
-    [("build", ".codebuild/build.yml"), ("plan", ".codebuild/plan.yml"), ("apply", ".codebuild/apply.yml")];
+pub const BUILDSPECS: [(&str, &str); 3] = [
+    ("build", ".codebuild/build.yml"),
+    ("plan", ".codebuild/plan.yml"),
+    ("apply", ".codebuild/apply.yml"),
+];
 
 /// Native arm64 builds: the Lambda zips are arm64, and no cross toolchain
 /// is needed on an arm64 host.
@@ -43,25 +46,70 @@ pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, aler
             protect: false,
         },
     );
-    let connection =
-        file.resource("github", CodeconnectionsConnection { name: ctx.name("github"), provider_type: "GitHub".into() });
-    let logs = log_group(ctx, file, "delivery", format!("/aws/codebuild/{}", ctx.name("delivery")));
+    let connection = file.resource(
+        "github",
+        CodeconnectionsConnection {
+            name: ctx.name("github"),
+            provider_type: "GitHub".into(),
+        },
+    );
+    let logs = log_group(
+        ctx,
+        file,
+        "delivery",
+        format!("/aws/codebuild/{}", ctx.name("delivery")),
+    );
 
     // What every CodeBuild project needs: its logs, the artifacts, the key.
     let project_basics = || {
         vec![
-            Statement::allow("WriteBuildLogs", ["logs:CreateLogStream", "logs:PutLogEvents"]).on([format!("{}:*", logs.arn())]),
-            Statement::allow("ReadWriteArtifacts", ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"])
-                .on([format!("{}/*", artifacts.arn())]),
+            Statement::allow("WriteBuildLogs", ["logs:CreateLogStream", "logs:PutLogEvents"])
+                .on([format!("{}:*", logs.arn())]),
+            Statement::allow(
+                "ReadWriteArtifacts",
+                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            )
+            .on([format!("{}/*", artifacts.arn())]),
             Statement::allow("LocateArtifacts", ["s3:GetBucketLocation", "s3:ListBucket"]).on([artifacts.arn()]),
-            Statement::allow("UseArtifactKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]).on([ctx.key.arn()]),
+            Statement::allow("UseArtifactKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
+                .on([ctx.key.arn()]),
         ]
     };
     let with_basics = |more: Vec<Statement>| project_basics().into_iter().chain(more).collect::<Vec<_>>();
     let roles: [(&str, Handle<IamRole>); 3] = [
-        ("build", service_role(ctx, file, "delivery_build", "delivery-build", "codebuild.amazonaws.com", project_basics())),
-        ("plan", service_role(ctx, file, "delivery_plan", "delivery-plan", "codebuild.amazonaws.com", with_basics(permissions::plan(ctx)))),
-        ("apply", service_role(ctx, file, "delivery_apply", "delivery-apply", "codebuild.amazonaws.com", with_basics(permissions::apply(ctx)))),
+        (
+            "build",
+            service_role(
+                ctx,
+                file,
+                "delivery_build",
+                "delivery-build",
+                "codebuild.amazonaws.com",
+                project_basics(),
+            ),
+        ),
+        (
+            "plan",
+            service_role(
+                ctx,
+                file,
+                "delivery_plan",
+                "delivery-plan",
+                "codebuild.amazonaws.com",
+                with_basics(permissions::plan(ctx)),
+            ),
+        ),
+        (
+            "apply",
+            service_role(
+                ctx,
+                file,
+                "delivery_apply",
+                "delivery-apply",
+                "codebuild.amazonaws.com",
+                with_basics(permissions::apply(ctx)),
+            ),
+        ),
     ];
     let mut projects = BTreeMap::new();
     for ((stage, role), (_, buildspec)) in roles.iter().zip(BUILDSPECS) {
@@ -76,14 +124,25 @@ pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, aler
         "delivery-pipeline",
         "codepipeline.amazonaws.com",
         vec![
-            Statement::allow("UseGitHubConnection", ["codeconnections:UseConnection", "codestar-connections:UseConnection"])
-                .on([connection.arn()]),
+            Statement::allow(
+                "UseGitHubConnection",
+                ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
+            )
+            .on([connection.arn()]),
             Statement::allow("RunBuilds", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"])
                 .on(projects.values().map(|p| p.arn())),
-            Statement::allow("ReadWriteArtifacts", ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"])
-                .on([format!("{}/*", artifacts.arn())]),
-            Statement::allow("LocateArtifacts", ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"]).on([artifacts.arn()]),
-            Statement::allow("UseArtifactKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]).on([ctx.key.arn()]),
+            Statement::allow(
+                "ReadWriteArtifacts",
+                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"],
+            )
+            .on([format!("{}/*", artifacts.arn())]),
+            Statement::allow(
+                "LocateArtifacts",
+                ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
+            )
+            .on([artifacts.arn()]),
+            Statement::allow("UseArtifactKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
+                .on([ctx.key.arn()]),
             Statement::allow("AnnounceApprovals", ["sns:Publish"]).on([alerts.arn()]),
         ],
     );
@@ -99,14 +158,21 @@ pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, aler
             artifact_store: vec![ArtifactStore {
                 location: artifacts.bucket().into(),
                 type_: "S3".into(),
-                encryption_key: ArtifactEncryptionKey { id: ctx.key.arn().into(), type_: "KMS".into() },
+                encryption_key: ArtifactEncryptionKey {
+                    id: ctx.key.arn().into(),
+                    type_: "KMS".into(),
+                },
             }],
             stage: stages(ctx, delivery, &connection, &projects, alerts),
             trigger: vec![PipelineTrigger {
                 provider_type: "CodeStarSourceConnection".into(),
                 git_configuration: GitConfiguration {
                     source_action_name: "Source".into(),
-                    push: vec![GitPushFilter { branches: BranchFilter { includes: vec![delivery.branch.into()] } }],
+                    push: vec![GitPushFilter {
+                        branches: BranchFilter {
+                            includes: vec![delivery.branch.into()],
+                        },
+                    }],
                 },
             }],
         },
@@ -120,13 +186,22 @@ pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, aler
             event_type_ids: vec!["codepipeline-pipeline-pipeline-execution-failed".into()],
             resource: pipeline.arn().into(),
             // Chatbot subscribes to this topic, so Slack hears it exactly once.
-            target: vec![NotificationTarget { address: alerts.arn().into(), type_: "SNS".into() }],
+            target: vec![NotificationTarget {
+                address: alerts.arn().into(),
+                type_: "SNS".into(),
+            }],
         },
     );
-    file.output("delivery_pipeline", Output::new(pipeline.name(), "CodePipeline that deploys this environment"));
+    file.output(
+        "delivery_pipeline",
+        Output::new(pipeline.name(), "CodePipeline that deploys this environment"),
+    );
     file.output(
         "github_connection_arn",
-        Output::new(connection.arn(), "Approve this connection once in the console (Developer Tools → Connections)"),
+        Output::new(
+            connection.arn(),
+            "Approve this connection once in the console (Developer Tools → Connections)",
+        ),
     );
 }
 
@@ -138,7 +213,11 @@ fn codebuild_project(
     buildspec: &str,
     logs: &Handle<CloudwatchLogGroup>,
 ) -> Handle<CodebuildProject> {
-    let variables = [("ENV", ctx.env.name.to_string()), ("TF_IN_AUTOMATION", "1".into()), ("TF_INPUT", "0".into())];
+    let variables = [
+        ("ENV", ctx.env.name.to_string()),
+        ("TF_IN_AUTOMATION", "1".into()),
+        ("TF_INPUT", "0".into()),
+    ];
     file.resource(
         &format!("delivery_{stage}"),
         CodebuildProject {
@@ -147,7 +226,9 @@ fn codebuild_project(
             service_role: role.arn().into(),
             build_timeout: 60,
             encryption_key: ctx.key.arn().into(),
-            artifacts: CodebuildArtifacts { type_: "CODEPIPELINE".into() },
+            artifacts: CodebuildArtifacts {
+                type_: "CODEPIPELINE".into(),
+            },
             environment: CodebuildEnvironment {
                 compute_type: "BUILD_GENERAL1_LARGE".into(),
                 image: BUILD_IMAGE.into(),
@@ -155,12 +236,21 @@ fn codebuild_project(
                 image_pull_credentials_type: "CODEBUILD".into(),
                 environment_variable: variables
                     .into_iter()
-                    .map(|(name, value)| EnvironmentVariable { name: name.into(), value })
+                    .map(|(name, value)| EnvironmentVariable {
+                        name: name.into(),
+                        value,
+                    })
                     .collect(),
             },
-            source: CodebuildSource { type_: "CODEPIPELINE".into(), buildspec: buildspec.into() },
+            source: CodebuildSource {
+                type_: "CODEPIPELINE".into(),
+                buildspec: buildspec.into(),
+            },
             logs_config: CodebuildLogsConfig {
-                cloudwatch_logs: CloudwatchLogsConfig { group_name: logs.name().into(), status: "ENABLED".into() },
+                cloudwatch_logs: CloudwatchLogsConfig {
+                    group_name: logs.name().into(),
+                    status: "ENABLED".into(),
+                },
             },
         },
     )
@@ -184,7 +274,12 @@ fn build_action(name: &str, project: &Handle<CodebuildProject>, input: &str, out
     PipelineAction {
         input_artifacts: Some(vec![input.into()]),
         output_artifacts: output.map(|o| vec![o.into()]),
-        ..action(name, "Build", "CodeBuild", BTreeMap::from([("ProjectName".into(), project.name().into())]))
+        ..action(
+            name,
+            "Build",
+            "CodeBuild",
+            BTreeMap::from([("ProjectName".into(), project.name().into())]),
+        )
     }
 }
 
@@ -210,9 +305,23 @@ fn stages(
         )
     };
     let mut stages = vec![
-        PipelineStage { name: "Source".into(), action: vec![source] },
-        PipelineStage { name: "Build".into(), action: vec![build_action("BuildAndTest", &projects["build"], "source", Some("built"))] },
-        PipelineStage { name: "Plan".into(), action: vec![build_action("Plan", &projects["plan"], "built", Some("plan"))] },
+        PipelineStage {
+            name: "Source".into(),
+            action: vec![source],
+        },
+        PipelineStage {
+            name: "Build".into(),
+            action: vec![build_action(
+                "BuildAndTest",
+                &projects["build"],
+                "source",
+                Some("built"),
+            )],
+        },
+        PipelineStage {
+            name: "Plan".into(),
+            action: vec![build_action("Plan", &projects["plan"], "built", Some("plan"))],
+        },
     ];
     if delivery.requires_approval {
         let approve = action(
@@ -221,11 +330,23 @@ fn stages(
             "Manual",
             BTreeMap::from([
                 ("NotificationArn".into(), alerts.arn().into()),
-                ("CustomData".into(), format!("Review the saved plan in the Plan action's log before {} changes.", ctx.env.name)),
+                (
+                    "CustomData".into(),
+                    format!(
+                        "Review the saved plan in the Plan action's log before {} changes.",
+                        ctx.env.name
+                    ),
+                ),
             ]),
         );
-        stages.push(PipelineStage { name: "Approve".into(), action: vec![approve] });
+        stages.push(PipelineStage {
+            name: "Approve".into(),
+            action: vec![approve],
+        });
     }
-    stages.push(PipelineStage { name: "Apply".into(), action: vec![build_action("Apply", &projects["apply"], "plan", None)] });
+    stages.push(PipelineStage {
+        name: "Apply".into(),
+        action: vec![build_action("Apply", &projects["apply"], "plan", None)],
+    });
     stages
 }
