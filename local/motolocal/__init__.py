@@ -1,0 +1,22 @@
+"""The project's additions to moto server 5.2.5 (see local/README.md)."""
+
+from __future__ import annotations
+
+import os
+
+from moto.core.config import default_user_config
+
+from . import lambda_forward, stepfunctions
+
+
+def install(port: int, lambda_runtime_url: str, invoke_timeout: float) -> None:
+    """Apply every addition; call before the server takes its first request."""
+    # moto's Step Functions interpreter (a port of LocalStack's) is off by
+    # default; it reaches Lambda and SNS through http://localhost:$MOTO_PORT.
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    os.environ["MOTO_PORT"] = str(port)
+    # ... and no HTTP(S)_PROXY from the environment may get in between.
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "localhost", "127.0.0.1"]))
+    stepfunctions.install()
+    lambda_forward.install(lambda_runtime_url, invoke_timeout)
