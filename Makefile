@@ -9,6 +9,30 @@ include mk/lambdas.mk
 include mk/tfgen.mk
 include mk/local.mk
 
+.PHONY: test fmt-check clippy rust-tests py-tests
+test: tools ## Everything CI checks: format, lint, generated files, validate, scan, all tests
+	@$(MAKE) --no-print-directory fmt-check clippy synth-check validate checkov
+	@$(MAKE) --no-print-directory rust-tests
+	@# Last, so the run ends with pytest's summary line.
+	@$(MAKE) --no-print-directory py-tests
+
+fmt-check: ## cargo fmt --check
+	@echo "==> cargo fmt --check"
+	@cargo fmt --all --check
+
+clippy: ## cargo clippy, warnings are errors
+	@echo "==> cargo clippy"
+	@cargo clippy --quiet --workspace --all-targets -- -D warnings
+
+# Pending snapshots fail instead of being written: review with `cargo insta review`.
+rust-tests: $(VENV_STAMP) ## Rust unit, snapshot and emulator tests (cargo nextest)
+	@echo "==> cargo nextest run --workspace"
+	@INSTA_UPDATE=no CI=true cargo nextest run --workspace --no-fail-fast
+
+py-tests: $(VENV_STAMP) ## The launcher's tests and the end-to-end test of the local cloud (pytest)
+	@echo "==> pytest local/tests (the end-to-end part brings up the whole local cloud)"
+	@$(WITH_VENV) $(VENV)/bin/python -m pytest local/tests -q
+
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'

@@ -19,12 +19,16 @@ moto's interpreter puts `$$.Execution.StartTime` in the context object as a
 `datetime`, not as the ISO 8601 string AWS gives: copied into the state (an
 ItemSelector does) it makes DescribeExecution fail with "Object of type
 datetime is not JSON serializable". `_start_time_as_aws_string` fixes it.
+
+StartExecution without a name (EventBridge Scheduler's way) leaves moto's
+interpreter with a `None` name; AWS generates a UUID, and so does ours.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -182,6 +186,17 @@ class ProjectStepFunctionResponse(StepFunctionResponse):
         if start + max_results < len(versions):
             response["nextToken"] = str(start + max_results)
         return ActionResult(response)
+
+    def start_execution(self) -> ActionResult:
+        # AWS names an execution started without a name (as EventBridge
+        # Scheduler starts them) with a UUID. moto's interpreter backend keeps
+        # None: the ARN ends in ":None" and `$$.Execution.Name` is null, which
+        # lambda_b rightly refuses as a run identity.
+        name = self._get_param("name") or str(uuid.uuid4())
+        execution = self.stepfunction_backend.start_execution(
+            self._get_param("stateMachineArn"), name, self._get_param("input", if_none="{}")
+        )
+        return ActionResult({"executionArn": execution.execution_arn, "startDate": execution.start_date})
 
     def create_state_machine(self) -> ActionResult:
         self._reject_invalid_definition(self._get_param("type") or "STANDARD")

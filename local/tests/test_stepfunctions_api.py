@@ -164,3 +164,12 @@ def test_list_state_machine_versions(launcher: Launcher) -> None:
     with pytest.raises(ClientError) as raised:
         sfn.list_state_machine_versions(stateMachineArn=f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:nope")
     assert raised.value.response["Error"]["Code"] == "StateMachineDoesNotExist"
+
+
+def test_an_execution_started_without_a_name_gets_a_uuid_as_in_aws(launcher: Launcher) -> None:
+    sfn = launcher.client("stepfunctions")
+    machine = sfn.create_state_machine(name="unnamed-runs", definition=json.dumps(VALID), roleArn=ROLE)
+    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"n": 0}')["executionArn"]
+    name = arn.rsplit(":", 1)[-1]
+    assert name != "None" and len(name) == 36 and name.count("-") == 4, arn
+    assert sfn.describe_execution(executionArn=arn)["name"] == name

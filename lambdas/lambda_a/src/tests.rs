@@ -89,3 +89,15 @@ fn a_seed_makes_main_deterministic_and_no_seed_still_works() {
     let unseeded = Config::from_lookup(|_| None).unwrap();
     assert!(unseeded.rng().is_ok());
 }
+
+/// The local cloud's end-to-end test (local/tests/test_e2e.py) starts lambda_a
+/// with RESULTS_RANDOM_SEED=0 to exercise the results loop: not ready twice,
+/// then ready. If the random source changes, pick a new seed there too.
+#[test]
+fn seed_zero_is_not_ready_twice_then_ready() {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+    let p = ReadyProbability::new(DEFAULT_READY_PROBABILITY).unwrap();
+    let draws: Vec<bool> = (0..3).map(|_| draw_results(&mut rng, p).results).collect();
+    assert_eq!(draws, [false, false, true]);
+}

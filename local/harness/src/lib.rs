@@ -177,10 +177,21 @@ impl Drop for MotoServer {
     }
 }
 
-/// The one place that says how the emulator is launched.
+/// The one place that says how the emulator is launched: the project's
+/// launcher (moto plus what the local cloud adds), the same as `make local`.
+/// No Lambda runtime is needed by these tests; port 9 (discard) makes a stray
+/// invocation fail loudly instead of reaching something.
 pub fn launch_command(python: &Path, port: u16) -> Command {
     let mut command = Command::new(python);
-    command.args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()]);
+    command.arg(workspace_root().join("local/moto_launcher.py"));
+    command.args([
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--lambda-runtime",
+        "http://127.0.0.1:9",
+    ]);
     command
 }
 
@@ -258,10 +269,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_launch_command_binds_loopback_on_the_given_port() {
+    fn the_launch_command_runs_the_project_launcher_on_loopback_and_the_given_port() {
         let command = launch_command(Path::new("/venv/bin/python"), 4567);
         let args: Vec<_> = command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
-        assert_eq!(args, ["-m", "moto.server", "-H", "127.0.0.1", "-p", "4567"]);
+        assert!(args[0].ends_with("local/moto_launcher.py"), "{args:?}");
+        assert_eq!(args[1..5], ["--host", "127.0.0.1", "--port", "4567"]);
     }
 
     #[test]

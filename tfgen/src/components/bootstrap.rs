@@ -63,6 +63,7 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             key_arn: key.arn(),
             noncurrent_days: 90,
             protect: true,
+            tls_only: true,
         },
     );
     state.output(

@@ -44,6 +44,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, aler
             key_arn: ctx.key.arn(),
             noncurrent_days: 7,
             protect: false,
+            tls_only: true,
         },
     );
     let connection = file.resource(

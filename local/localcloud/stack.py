@@ -1,0 +1,263 @@
+"""Bringing the local cloud up and down: build, emulator, Terraform, runtime."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+from botocore.config import Config
+
+from .processes import Child, CloudError, Supervisor, port_open, tail
+
+FUNCTIONS = ("post_lambda", "lambda_a", "lambda_b")
+REGION = "eu-west-1"
+
+
+@dataclass
+class CloudSettings:
+    repo: Path
+    workdir: Path
+    moto_port: int = 4566
+    lambda_port: int = 9000
+    # Extra environment for the functions, e.g. RESULTS_READY_PROBABILITY.
+    runtime_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def venv_bin(self) -> Path:
+        return self.repo / ".tools" / "venv" / "bin"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.moto_port}"
+
+
+class LocalCloud:
+    """The running local cloud. Use as a context manager: it always cleans up."""
+
+    def __init__(self, settings: CloudSettings, progress: Callable[[str], None] = print) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.supervisor = Supervisor(settings.workdir / "logs")
+        self.outputs: dict[str, Any] = {}
+        self.runtime: Child | None = None
+
+    # -- lifecycle -------------------------------------------------------
+
+    def __enter__(self) -> "LocalCloud":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        s = self.settings
+        if not (s.venv_bin / "python").exists():
+            raise CloudError("the local-cloud tools are missing: run `make tools`")
+        for port in (s.moto_port, s.lambda_port):
+            if port_open(port):
+                raise CloudError(f"port {port} is in use (another `make local`?); choose ports with MOTO_PORT / LAMBDA_PORT")
+        s.workdir.mkdir(parents=True, exist_ok=True)
+        self.build_functions()
+        self.start_emulator()
+        self.apply_terraform()
+        self.start_runtime()
+
+    def stop(self) -> None:
+        self.supervisor.stop_all()
+        self.runtime = None
+
+    # -- steps -----------------------------------------------------------
+
+    def build_functions(self) -> None:
+        """Debug builds: the same binaries `cargo lambda watch` runs, zipped
+        for the emulator's Lambda functions (which only store the code)."""
+        self.progress("==> building the functions (cargo build)")
+        command = ["cargo", "build", "--quiet", "--bins"] + [f"--package={f}" for f in FUNCTIONS]
+        if subprocess.run(command, cwd=self.settings.repo).returncode != 0:
+            raise CloudError("cargo build failed (see above)")
+        target = Path(os.environ.get("CARGO_TARGET_DIR", self.settings.repo / "target"))
+        for function in FUNCTIONS:
+            binary = target / "debug" / function
+            archive = self.zip_dir / function / "bootstrap.zip"
+            archive.parent.mkdir(parents=True, exist_ok=True)
+            if archive.exists() and archive.stat().st_mtime >= binary.stat().st_mtime:
+                continue
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+                info = zipfile.ZipInfo("bootstrap")
+                info.external_attr = 0o755 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, binary.read_bytes())
+
+    @property
+    def zip_dir(self) -> Path:
+        return self.settings.workdir / "lambda"
+
+    def start_emulator(self) -> None:
+        s = self.settings
+        self.progress(f"==> starting the AWS emulator on {s.endpoint}")
+        child = self.supervisor.start(
+            "moto",
+            [
+                str(s.venv_bin / "python"),
+                str(s.repo / "local" / "moto_launcher.py"),
+                "--host", "127.0.0.1",
+                "--port", str(s.moto_port),
+                "--lambda-runtime", f"http://127.0.0.1:{s.lambda_port}",
+            ],
+            env=dict(os.environ),
+            cwd=s.repo,
+        )
+        self.supervisor.wait_until(child, lambda: "moto ready on" in tail(child.log, 200), 60, "ready")
+
+    def terraform(self, *args: str, on_line: Callable[[str], None] | None = None) -> str:
+        env = dict(os.environ, TF_IN_AUTOMATION="1", TF_INPUT="0", TF_DATA_DIR=str(self.settings.workdir / "tfdata"))
+        if env.get("TF_CLI_CONFIG_FILE") and not Path(env["TF_CLI_CONFIG_FILE"]).exists():
+            del env["TF_CLI_CONFIG_FILE"]
+        command = ["terraform", f"-chdir={self.tf_dir}", *args]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if on_line:
+                on_line(line.rstrip())
+        if process.wait() != 0:
+            raise CloudError(f"terraform {args[0]} failed:\n{''.join(lines[-40:])}")
+        return "".join(lines)
+
+    @property
+    def tf_dir(self) -> Path:
+        return self.settings.workdir / "terraform"
+
+    def apply_terraform(self) -> None:
+        """Applies the committed `local` configuration into the emulator, in a
+        private copy so its state never lands in the repository."""
+        s = self.settings
+        source = s.repo / "terraform" / "local"
+        if not any(source.glob("*.tf.json")):
+            raise CloudError("terraform/local is empty: run `make synth`")
+        if self.tf_dir.exists():
+            shutil.rmtree(self.tf_dir)
+        self.tf_dir.mkdir(parents=True)
+        for file in source.glob("*.tf.json"):
+            shutil.copy(file, self.tf_dir / file.name)
+        mirror = subprocess.run(
+            [str(s.repo / "tools" / "terraform.sh"), "mirror"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        self.progress("==> terraform init")
+        self.terraform("init", "-no-color", *([f"-plugin-dir={mirror}"] if mirror else []))
+        self.progress("==> terraform apply of the local configuration (about a minute)")
+        started = time.monotonic()
+        done = 0
+
+        def show(line: str) -> None:
+            nonlocal done
+            if "Creation complete" in line:
+                done += 1
+                self.progress(f"    [{done:>2}] {line.split(' [id=')[0]}")
+
+        self.terraform(
+            "apply", "-auto-approve", "-no-color",
+            f"-var=emulator_endpoint={s.endpoint}",
+            f"-var=lambda_zip_dir={self.zip_dir}",
+            on_line=show,
+        )
+        self.progress(f"    applied {done} resources in {time.monotonic() - started:.0f} s")
+        raw = json.loads(self.terraform("output", "-json"))
+        self.outputs = {name: item["value"] for name, item in raw.items()}
+
+    def runtime_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        s = self.settings
+        env = dict(os.environ)
+        env.update({
+            "PATH": f"{s.venv_bin}{os.pathsep}{env.get('PATH', '')}",
+            "AWS_ENDPOINT_URL": s.endpoint,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "S3_FORCE_PATH_STYLE": "true",
+            "TABLE_NAME": self.outputs["orders_table_name"],
+            "LOG_BUCKET": self.outputs["results_bucket_name"],
+        })
+        env.update(s.runtime_env)
+        env.update(extra or {})
+        return env
+
+    def start_runtime(self, extra_env: dict[str, str] | None = None) -> None:
+        s = self.settings
+        self.progress(f"==> starting the Rust functions (cargo lambda watch on port {s.lambda_port})")
+        self.runtime = self.supervisor.start(
+            "lambda-runtime",
+            ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(s.lambda_port), "--ignore-changes"],
+            env=self.runtime_env(extra_env),
+            cwd=s.repo,
+        )
+        runtime = self.runtime
+        self.supervisor.wait_until(runtime, lambda: port_open(s.lambda_port), 120, "listening")
+
+    def restart_runtime(self, extra_env: dict[str, str]) -> None:
+        """Restarts the functions with different settings (e.g. a lambda_a
+        that is never ready)."""
+        if self.runtime is not None:
+            self.supervisor.stop(self.runtime)
+        self.start_runtime(extra_env)
+
+    # -- using it ----------------------------------------------------------
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.settings.endpoint,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
+        )
+
+    @property
+    def orders_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.lambda_port}/lambda-url/post_lambda/orders"
+
+    def state(self) -> dict[str, Any]:
+        """What `make pipeline` and `make results` need from another shell."""
+        return {"endpoint": self.settings.endpoint, "orders_url": self.orders_url, "outputs": self.outputs}
+
+
+def running_cloud_state(repo: Path) -> dict[str, Any]:
+    path = repo / ".local" / "cloud.json"
+    if not path.exists():
+        raise CloudError("no local cloud is running: start one with `make local` in another terminal")
+    return json.loads(path.read_text())
+
+
+def clients_for(state: dict[str, Any]) -> Callable[[str], Any]:
+    def client(service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=state["endpoint"],
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(s3={"addressing_style": "path"}),
+        )
+
+    return client
+
+
+if __name__ == "__main__":  # pragma: no cover - use local/cloud.py
+    sys.exit("run local/cloud.py")
