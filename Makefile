@@ -8,6 +8,7 @@ include mk/tools.mk
 include mk/lambdas.mk
 include mk/tfgen.mk
 include mk/local.mk
+include mk/bench.mk
 
 .PHONY: test fmt-check clippy rust-tests py-tests
 test: tools ## Everything CI checks: format, lint, generated files, validate, scan, all tests
