@@ -6,7 +6,7 @@ import os
 
 from moto.core.config import default_user_config
 
-from . import lambda_forward, stepfunctions
+from . import codebuild, lambda_forward, s3_policy, stepfunctions
 
 
 def install(port: int, lambda_runtime_url: str, invoke_timeout: float) -> None:
@@ -19,4 +19,6 @@ def install(port: int, lambda_runtime_url: str, invoke_timeout: float) -> None:
     for name in ("NO_PROXY", "no_proxy"):
         os.environ[name] = ",".join(filter(None, [os.environ.get(name), "localhost", "127.0.0.1"]))
     stepfunctions.install()
+    s3_policy.install()
+    codebuild.install()
     lambda_forward.install(lambda_runtime_url, invoke_timeout)

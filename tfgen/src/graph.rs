@@ -74,7 +74,8 @@ pub fn components(config: &Configuration) -> String {
         for (address, _) in file.entries() {
             owner.insert(address, stem.clone());
         }
-        out.push_str(&format!("    {}[\"{stem}<br/>{count} resources\"]\n", node_id(stem)));
+        let noun = if count == 1 { "resource" } else { "resources" };
+        out.push_str(&format!("    {}[\"{stem}<br/>{count} {noun}\"]\n", node_id(stem)));
     }
     let mut arrows = BTreeSet::new();
     for (from, to) in resource_edges(config) {

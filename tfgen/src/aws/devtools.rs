@@ -80,6 +80,7 @@ pub struct BranchFilter {
     pub includes: Vec<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 pub struct CodebuildProject {
     pub name: String,
@@ -91,8 +92,17 @@ pub struct CodebuildProject {
     pub environment: CodebuildEnvironment,
     pub source: CodebuildSource,
     pub logs_config: CodebuildLogsConfig,
+    pub cache: Option<CodebuildCache>,
 }
 resource!(CodebuildProject = "aws_codebuild_project" { arn, name });
+
+/// Build-host cache: the buildspec's `cache.paths` survive between builds.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodebuildCache {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub modes: Vec<String>,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CodebuildArtifacts {

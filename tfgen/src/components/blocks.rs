@@ -64,9 +64,6 @@ pub struct BucketSettings {
     /// Kept data: Terraform refuses to destroy the bucket and never empties
     /// it; otherwise `terraform destroy` may empty and remove it.
     pub protect: bool,
-    /// Refuse every request not made over TLS. Only the emulator, which
-    /// speaks plain HTTP on loopback, goes without (it would refuse all).
-    pub tls_only: bool,
 }
 
 /// A private, KMS-encrypted, versioned bucket that refuses plain HTTP, with
@@ -151,19 +148,17 @@ pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings)
             ..Meta::default()
         },
     );
-    if settings.tls_only {
-        let arn = bucket.arn();
-        file.resource(
-            logical,
-            S3BucketPolicy {
-                bucket: id,
-                policy: PolicyDocument::new([Statement::deny("DenyInsecureTransport", ["s3:*"])
-                    .principal(Principal::Anyone)
-                    .on([arn.to_string(), format!("{arn}/*")])
-                    .when("Bool", "aws:SecureTransport", ["false"])])
-                .to_json(),
-            },
-        );
-    }
+    let arn = bucket.arn();
+    file.resource(
+        logical,
+        S3BucketPolicy {
+            bucket: id,
+            policy: PolicyDocument::new([Statement::deny("DenyInsecureTransport", ["s3:*"])
+                .principal(Principal::Anyone)
+                .on([arn.to_string(), format!("{arn}/*")])
+                .when("Bool", "aws:SecureTransport", ["false"])])
+            .to_json(),
+        },
+    );
     bucket
 }

@@ -63,7 +63,6 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             key_arn: key.arn(),
             noncurrent_days: 90,
             protect: true,
-            tls_only: true,
         },
     );
     state.output(

@@ -16,7 +16,6 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<S3Bucket> {
             key_arn: ctx.key.arn(),
             noncurrent_days: 30,
             protect: ctx.env.protect_data,
-            tls_only: !ctx.env.is_emulated(),
         },
     );
     file.output(

@@ -44,7 +44,6 @@ pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, aler
             key_arn: ctx.key.arn(),
             noncurrent_days: 7,
             protect: false,
-            tls_only: true,
         },
     );
     let connection = file.resource(
@@ -253,6 +252,11 @@ fn codebuild_project(
                     status: "ENABLED".into(),
                 },
             },
+            // The Rust build reuses its registry and target dir between runs.
+            cache: (stage == "build").then(|| CodebuildCache {
+                type_: "LOCAL".into(),
+                modes: vec!["LOCAL_CUSTOM_CACHE".into(), "LOCAL_SOURCE_CACHE".into()],
+            }),
         },
     )
 }

@@ -1,0 +1,40 @@
+"""Bucket policies with conditions behave as in AWS (see motolocal/s3_policy.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from conftest import Launcher
+
+
+def policy(effect: str, secure_transport: str) -> str:
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "Transport",
+            "Effect": effect,
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::guarded", "arn:aws:s3:::guarded/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": [secure_transport]}},
+        }],
+    })
+
+
+def test_the_tls_only_policy_lets_requests_through(launcher: Launcher) -> None:
+    s3 = launcher.client("s3")
+    s3.create_bucket(Bucket="guarded", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_policy(Bucket="guarded", Policy=policy("Deny", "false"))
+    s3.put_object(Bucket="guarded", Key="state.json", Body=b"{}")
+    assert s3.get_object(Bucket="guarded", Key="state.json")["Body"].read() == b"{}"
+
+
+def test_a_deny_whose_condition_holds_still_denies(launcher: Launcher) -> None:
+    s3 = launcher.client("s3")
+    s3.create_bucket(Bucket="guarded", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_policy(Bucket="guarded", Policy=policy("Deny", "true"))
+    with pytest.raises(ClientError) as refused:
+        s3.put_object(Bucket="guarded", Key="state.json", Body=b"{}")
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
