@@ -12,7 +12,7 @@ include mk/bench.mk
 
 .PHONY: test fmt-check clippy rust-tests py-tests
 test: tools ## Everything CI checks: format, lint, generated files, validate, scan, all tests
-	@$(MAKE) --no-print-directory fmt-check clippy synth-check validate checkov
+	@$(MAKE) --no-print-directory fmt-check clippy synth-check validate checkov actionlint
 	@$(MAKE) --no-print-directory rust-tests
 	@# Last, so the run ends with pytest's summary line.
 	@$(MAKE) --no-print-directory py-tests
@@ -30,9 +30,9 @@ rust-tests: $(VENV_STAMP) ## Rust unit, snapshot and emulator tests (cargo nexte
 	@echo "==> cargo nextest run --workspace"
 	@INSTA_UPDATE=no CI=true cargo nextest run --workspace --no-fail-fast
 
-py-tests: $(VENV_STAMP) ## The launcher's tests and the end-to-end test of the local cloud (pytest)
-	@echo "==> pytest local/tests (the end-to-end part brings up the whole local cloud)"
-	@$(WITH_VENV) $(VENV)/bin/python -m pytest local/tests -q
+py-tests: $(VENV_STAMP) ## Launcher, end-to-end, deploy dry-run and delivery-file tests (pytest)
+	@echo "==> pytest (the end-to-end part brings up the whole local cloud; the dry run deploys dev)"
+	@$(WITH_VENV) $(VENV)/bin/python -m pytest -q
 
 .PHONY: help
 help: ## List the targets

@@ -5,6 +5,9 @@
 #   make synth ENV=dev       one environment
 #   make plan ENV=dev        zips, synth, init with the env's backend, plan -out
 #   make apply ENV=dev       apply exactly the plan saved by `make plan`
+#   make plan ENV=dev TARGET=emulator
+#                            the same deploy path against a fresh emulator:
+#                            bootstrap, init with S3 backend, plan -out, apply
 
 ENV ?= dev
 TFGEN := cargo run --quiet -p tfgen --
@@ -13,7 +16,7 @@ TF_STACKS := local dev prod bootstrap
 # What checkov scans: the environments that reach AWS.
 SCANNED_ENVS := dev prod
 
-.PHONY: synth synth-check validate checkov plan apply graph
+.PHONY: synth synth-check validate checkov plan apply graph outputs
 
 synth: ## Write terraform/<env>/*.tf.json (all, or ENV=...)
 	@$(TFGEN) synth $(if $(filter command line environment,$(origin ENV)),--env $(ENV),--all)
@@ -31,12 +34,21 @@ checkov: $(SCAN_VENV_STAMP) ## Security scan of dev and prod (skips and reasons:
 	@echo "==> checkov $(SCANNED_ENVS:%=terraform/%)"
 	@$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml $(SCANNED_ENVS:%=-d terraform/%)
 
-plan: lambdas ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan
+ifeq ($(TARGET),emulator)
+plan: $(VENV_STAMP) ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
+	@$(TFGEN) synth --env $(ENV) >/dev/null
+	@$(LOCAL_CLOUD) deploy-dry-run --env $(ENV)
+else
+plan: lambdas ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
 	@$(TFGEN) synth --env $(ENV)
 	@tools/terraform.sh plan terraform/$(ENV) $(PLAN_FILE)
+endif
 
 apply: ## Apply the plan saved by `make plan ENV=...`
 	@tools/terraform.sh apply terraform/$(ENV) $(PLAN_FILE)
 
 graph: ## Print the Mermaid picture of ENV's components
 	@$(TFGEN) graph --env $(ENV)
+
+outputs: ## Print ENV's Terraform outputs (URLs, client id; `make outputs ENV=dev`)
+	@TF_DATA_DIR=$(CURDIR)/.tools/terraform/$(ENV) terraform -chdir=terraform/$(ENV) output

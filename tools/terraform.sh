@@ -11,7 +11,8 @@
 # that holds registry.terraform.io/hashicorp/aws. Otherwise `init` downloads
 # as usual. Working data (.terraform) goes to $TF_WORK_DIR (default
 # .tools/terraform/<dir>), never into the committed configuration folders.
-# Extra init arguments (e.g. -backend-config=...) come from $TF_INIT_ARGS.
+# Extra init arguments (e.g. -backend-config=...) come from $TF_INIT_ARGS,
+# extra plan arguments (e.g. -target=...) from $TF_PLAN_ARGS.
 set -euo pipefail
 
 die() { echo "terraform.sh: $*" >&2; exit 2; }
@@ -68,7 +69,8 @@ case $command in
     plan)
         [[ $# -eq 1 ]] || die "plan needs a plan file name"
         tf_init "$dir"
-        terraform -chdir="$dir" plan -input=false -no-color -out="$1"
+        # shellcheck disable=SC2086  # TF_PLAN_ARGS is a list of flags on purpose
+        terraform -chdir="$dir" plan -input=false -no-color ${TF_PLAN_ARGS:-} -out="$1"
         ;;
     apply)
         [[ $# -eq 1 ]] || die "apply needs the saved plan file"

@@ -152,12 +152,25 @@ def results(_: argparse.Namespace) -> int:
     return 0
 
 
+def deploy_dry_run_command(args: argparse.Namespace) -> int:
+    from .deploy import deploy_dry_run
+
+    report = deploy_dry_run(args.env, REPO, REPO / ".local" / f"deploy-{args.env}")
+    print(report.describe())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="local/cloud.py", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="run the whole system locally until Ctrl-C").set_defaults(run=up)
     commands.add_parser("pipeline", help="start a pipeline run and summarize it").set_defaults(run=pipeline)
     commands.add_parser("results", help="list archived orders and alerts").set_defaults(run=results)
+    dry_run = commands.add_parser(
+        "deploy-dry-run", help="bootstrap, init, plan and apply an environment against a fresh emulator"
+    )
+    dry_run.add_argument("--env", default="dev", choices=["dev", "prod"])
+    dry_run.set_defaults(run=deploy_dry_run_command)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

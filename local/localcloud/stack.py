@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -16,9 +15,9 @@ from typing import Any, Callable
 import boto3
 from botocore.config import Config
 
+from .functions import build_and_package
 from .processes import Child, CloudError, Supervisor, port_open, tail
 
-FUNCTIONS = ("post_lambda", "lambda_a", "lambda_b")
 REGION = "eu-west-1"
 
 
@@ -30,6 +29,9 @@ class CloudSettings:
     lambda_port: int = 9000
     # Extra environment for the functions, e.g. RESULTS_READY_PROBABILITY.
     runtime_env: dict[str, str] = field(default_factory=dict)
+    # `cargo lambda watch --release`: optimised functions (`make bench`),
+    # at the cost of a release build; debug builds otherwise.
+    release_functions: bool = False
 
     @property
     def venv_bin(self) -> Path:
@@ -83,24 +85,7 @@ class LocalCloud:
     # -- steps -----------------------------------------------------------
 
     def build_functions(self) -> None:
-        """Debug builds: the same binaries `cargo lambda watch` runs, zipped
-        for the emulator's Lambda functions (which only store the code)."""
-        self.progress("==> building the functions (cargo build)")
-        command = ["cargo", "build", "--quiet", "--bins"] + [f"--package={f}" for f in FUNCTIONS]
-        if subprocess.run(command, cwd=self.settings.repo).returncode != 0:
-            raise CloudError("cargo build failed (see above)")
-        target = Path(os.environ.get("CARGO_TARGET_DIR", self.settings.repo / "target"))
-        for function in FUNCTIONS:
-            binary = target / "debug" / function
-            archive = self.zip_dir / function / "bootstrap.zip"
-            archive.parent.mkdir(parents=True, exist_ok=True)
-            if archive.exists() and archive.stat().st_mtime >= binary.stat().st_mtime:
-                continue
-            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-                info = zipfile.ZipInfo("bootstrap")
-                info.external_attr = 0o755 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(info, binary.read_bytes())
+        build_and_package(self.settings.repo, self.zip_dir, self.progress)
 
     @property
     def zip_dir(self) -> Path:
@@ -109,19 +94,7 @@ class LocalCloud:
     def start_emulator(self) -> None:
         s = self.settings
         self.progress(f"==> starting the AWS emulator on {s.endpoint}")
-        child = self.supervisor.start(
-            "moto",
-            [
-                str(s.venv_bin / "python"),
-                str(s.repo / "local" / "moto_launcher.py"),
-                "--host", "127.0.0.1",
-                "--port", str(s.moto_port),
-                "--lambda-runtime", f"http://127.0.0.1:{s.lambda_port}",
-            ],
-            env=dict(os.environ),
-            cwd=s.repo,
-        )
-        self.supervisor.wait_until(child, lambda: "moto ready on" in tail(child.log, 200), 60, "ready")
+        start_launcher(self.supervisor, s.repo, s.moto_port, s.lambda_port)
 
     def terraform(self, *args: str, on_line: Callable[[str], None] | None = None) -> str:
         env = dict(os.environ, TF_IN_AUTOMATION="1", TF_INPUT="0", TF_DATA_DIR=str(self.settings.workdir / "tfdata"))
@@ -203,7 +176,8 @@ class LocalCloud:
         self.progress(f"==> starting the Rust functions (cargo lambda watch on port {s.lambda_port})")
         self.runtime = self.supervisor.start(
             "lambda-runtime",
-            ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(s.lambda_port), "--ignore-changes"],
+            ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(s.lambda_port), "--ignore-changes"]
+            + (["--release"] if s.release_functions else []),
             env=self.runtime_env(extra_env),
             cwd=s.repo,
         )
@@ -236,6 +210,24 @@ class LocalCloud:
     def state(self) -> dict[str, Any]:
         """What `make pipeline` and `make results` need from another shell."""
         return {"endpoint": self.settings.endpoint, "orders_url": self.orders_url, "outputs": self.outputs}
+
+
+def start_launcher(supervisor: Supervisor, repo: Path, moto_port: int, lambda_port: int) -> Child:
+    """The project's moto launcher on loopback; returns once it answers."""
+    child = supervisor.start(
+        "moto",
+        [
+            str(repo / ".tools" / "venv" / "bin" / "python"),
+            str(repo / "local" / "moto_launcher.py"),
+            "--host", "127.0.0.1",
+            "--port", str(moto_port),
+            "--lambda-runtime", f"http://127.0.0.1:{lambda_port}",
+        ],
+        env=dict(os.environ),
+        cwd=repo,
+    )
+    supervisor.wait_until(child, lambda: "moto ready on" in tail(child.log, 200), 60, "ready")
+    return child
 
 
 def running_cloud_state(repo: Path) -> dict[str, Any]:
