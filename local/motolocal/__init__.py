@@ -6,7 +6,7 @@ import os
 
 from moto.core.config import default_user_config
 
-from . import codebuild, lambda_forward, s3_policy, stepfunctions
+from . import codebuild, faults, lambda_forward, s3_policy, stepfunctions
 
 
 def install(port: int, lambda_runtime_url: str, invoke_timeout: float) -> None:
@@ -22,3 +22,5 @@ def install(port: int, lambda_runtime_url: str, invoke_timeout: float) -> None:
     s3_policy.install()
     codebuild.install()
     lambda_forward.install(lambda_runtime_url, invoke_timeout)
+    # Off unless LOCAL_FAULTS or the control endpoint turns it on.
+    faults.install()
