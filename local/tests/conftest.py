@@ -6,6 +6,9 @@ http.server thread speaking the Lambda Invoke API the way `cargo lambda
 watch` does (a function error is HTTP 500 with `{"errorType",
 "errorMessage"}` and no `X-Amz-Function-Error` header; an unknown name is
 404).
+
+The whole local cloud (`cloud`) is session-scoped: it takes over a minute to
+come up, so the end-to-end, corpus and fault modules share one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +36,7 @@ import pytest
 from botocore.config import Config
 
 LOCAL_DIR = Path(__file__).resolve().parents[1]
+REPO = LOCAL_DIR.parent
 LAUNCHER = LOCAL_DIR / "moto_launcher.py"
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -241,3 +247,57 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 def note_timing(text: str) -> None:
     TIMINGS.append(text)
+
+
+def fault_control(endpoint: str, method: str, config: Any = None) -> tuple[int, dict[str, Any]]:
+    """The launcher's fault injection (motolocal/faults.py): GET the state,
+    POST a configuration, DELETE to turn it off. (status, JSON answer)."""
+    data = json.dumps(config).encode() if config is not None else None
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/local/faults", data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+# -- the whole local cloud, shared by the modules that need it ------------------
+
+# lambda_a with seed 0 is not ready twice, then ready (lambda_a's test
+# `seed_zero_is_not_ready_twice_then_ready` pins this).
+CLOUD_SEED = "0"
+
+
+def _process_group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The local cloud as `make local` runs it, on free ports."""
+    sys.path.insert(0, str(LOCAL_DIR))
+    from localcloud import CloudSettings, LocalCloud
+    from localcloud.processes import free_port
+
+    settings = CloudSettings(
+        repo=REPO,
+        workdir=tmp_path_factory.mktemp("local-cloud"),
+        moto_port=free_port(),
+        lambda_port=free_port(),
+        runtime_env={"RESULTS_RANDOM_SEED": CLOUD_SEED},
+    )
+    groups: list[int] = []
+    started = time.monotonic()
+    with LocalCloud(settings, progress=lambda line: print(line, flush=True)) as running:
+        note_timing(f"local cloud up in {time.monotonic() - started:.0f} s (shared by every test that needs it)")
+        yield running
+        groups = [child.process.pid for child in running.supervisor.children]
+    # Nothing of the local cloud survives it, grandchildren included.
+    survivors = [g for g in groups if _process_group_alive(g)]
+    assert not survivors, f"process groups still alive after stop: {survivors}"

@@ -10,60 +10,26 @@ ready twice, then ready) and a run in which lambda_a is never ready.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "local"))
 
-from localcloud import CloudSettings, LocalCloud  # noqa: E402
-from localcloud.processes import free_port  # noqa: E402
+from localcloud import LocalCloud  # noqa: E402
 from localcloud.runs import RunSummary, start_run, summarize, wait_for  # noqa: E402
 
 SPEC_BODY = (
     b'[{"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4},'
     b' {"record_id": "unique_id_2", "parameter_1": "def", "parameter_2": 2.1}]'
 )
-# lambda_a with seed 0 is not ready twice, then ready (lambda_a's test
-# `seed_zero_is_not_ready_twice_then_ready` pins this).
-SEED = "0"
-
-
-def process_group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    settings = CloudSettings(
-        repo=REPO,
-        workdir=tmp_path_factory.mktemp("local-cloud"),
-        moto_port=free_port(),
-        lambda_port=free_port(),
-        runtime_env={"RESULTS_RANDOM_SEED": SEED},
-    )
-    groups: list[int] = []
-    started = time.monotonic()
-    with LocalCloud(settings, progress=lambda line: print(line, flush=True)) as running:
-        print(f"local cloud up in {time.monotonic() - started:.0f} s", flush=True)
-        yield running
-        groups = [child.process.pid for child in running.supervisor.children]
-    # Nothing of the local cloud survives it, grandchildren included.
-    survivors = [g for g in groups if process_group_alive(g)]
-    assert not survivors, f"process groups still alive after stop: {survivors}"
+# The `cloud` fixture (conftest.py, shared with other modules) runs lambda_a
+# with seed 0: not ready twice, then ready.
 
 
 def post(cloud: LocalCloud, body: bytes, content_type: str = "application/json") -> tuple[int, dict[str, str], Any]:

@@ -7,8 +7,12 @@ use tfgen::graph;
 #[test]
 fn the_readme_shows_the_current_component_graph_of_dev() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
-    let start = readme.find("<!-- tfgen graph --env dev -->").expect("README marks the picture");
-    let end = readme.find("<!-- end of tfgen graph -->").expect("README marks the picture's end");
+    let start = readme
+        .find("<!-- tfgen graph --env dev -->")
+        .expect("README marks the picture");
+    let end = readme
+        .find("<!-- end of tfgen graph -->")
+        .expect("README marks the picture's end");
     let shown = &readme[start..end];
     let generated = graph::components(&configuration(&Environment::named(EnvName::Dev)).unwrap());
     assert!(

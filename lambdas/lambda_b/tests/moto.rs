@@ -1,9 +1,7 @@
 //! lambda_b with a real S3 client against moto server: what is archived
 //! reads back equal, once.
 
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, VersioningConfiguration,
 };
@@ -16,13 +14,7 @@ const BUCKET: &str = "results-local-test";
 /// The client as `main` builds it (path-style on, as the emulator needs),
 /// with a versioned bucket like the real one.
 async fn setup(moto: &MotoServer) -> Client {
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(moto.endpoint_url())
-        .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .load()
-        .await;
-    let client = s3_client(&sdk_config, true);
+    let client = s3_client(&moto.sdk_config().await, true);
     client
         .create_bucket()
         .bucket(BUCKET)

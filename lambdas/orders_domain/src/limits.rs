@@ -15,6 +15,8 @@ pub const MAX_RECORDS: usize = 10_000;
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// DynamoDB's partition key value limit.
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
+/// DynamoDB's attribute-name limit (64 KB), for fields and nested map keys.
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 65_535;
 /// DynamoDB's limit on nested lists and maps.
 pub const MAX_NESTING_DEPTH: usize = 32;
 /// DynamoDB numbers keep at most 38 significant digits.

@@ -112,6 +112,9 @@ fn validate_record(index: usize, item: Value) -> Result<OrderRecord, ValidationE
         if name.is_empty() {
             return Err(ValidationError::EmptyFieldName { index });
         }
+        if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
+            return Err(ValidationError::FieldNameTooLong { index, len: name.len() });
+        }
         stored_size += attribute_size(name, value).map_err(|p| ValidationError::InvalidValue {
             index,
             path: p.path(),
@@ -190,6 +193,30 @@ mod tests {
             err.to_string(),
             "Record 1: field 'x': contains an empty map key; DynamoDB attribute names must not be empty"
         );
+    }
+
+    #[test]
+    fn attribute_names_over_dynamodbs_limit_are_refused_at_any_depth() {
+        let long = "n".repeat(MAX_ATTRIBUTE_NAME_BYTES + 1);
+        let top = format!(r#"[{{"record_id": "a", "{long}": 1}}]"#);
+        assert_eq!(
+            parse_and_validate(top.as_bytes()),
+            Err(ValidationError::FieldNameTooLong {
+                index: 0,
+                len: MAX_ATTRIBUTE_NAME_BYTES + 1
+            })
+        );
+        let nested = format!(r#"[{{"record_id": "a", "x": {{"{long}": 1}}}}]"#);
+        let err = parse_and_validate(nested.as_bytes()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("Record 0: field 'x': contains a map key of 65536 bytes"),
+            "{err}"
+        );
+        let at_limit = format!(
+            r#"[{{"record_id": "a", "{}": 1}}]"#,
+            "n".repeat(MAX_ATTRIBUTE_NAME_BYTES)
+        );
+        assert!(parse_and_validate(at_limit.as_bytes()).is_ok());
     }
 
     #[test]

@@ -50,6 +50,10 @@ pub enum ValidationError {
     ReservedField { index: usize },
     #[error("Record {index} has a field with an empty name; DynamoDB attribute names must not be empty")]
     EmptyFieldName { index: usize },
+    #[error(
+        "Record {index} has a field name of {len} bytes; DynamoDB's attribute name limit is {MAX_ATTRIBUTE_NAME_BYTES} bytes"
+    )]
+    FieldNameTooLong { index: usize, len: usize },
     #[error("Record {index}: field '{path}': {problem}")]
     InvalidValue {
         index: usize,
@@ -84,6 +88,8 @@ pub enum ValueProblem {
     TooDeep,
     #[error("contains an empty map key; DynamoDB attribute names must not be empty")]
     EmptyKey,
+    #[error("contains a map key of {len} bytes; DynamoDB's attribute name limit is {MAX_ATTRIBUTE_NAME_BYTES} bytes")]
+    KeyTooLong { len: usize },
 }
 
 /// JSON type names for messages.
@@ -166,6 +172,9 @@ fn map_size(map: &Map<String, Value>, depth: usize) -> Result<usize, PathedProbl
     for (key, item) in map {
         if key.is_empty() {
             return Err(PathedProblem::new(ValueProblem::EmptyKey));
+        }
+        if key.len() > MAX_ATTRIBUTE_NAME_BYTES {
+            return Err(PathedProblem::new(ValueProblem::KeyTooLong { len: key.len() }));
         }
         size += key.len() + value_size(item, depth + 1).map_err(|p| p.within(key.clone()))?;
     }

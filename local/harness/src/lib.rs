@@ -120,6 +120,19 @@ impl MotoServer {
         &self.endpoint
     }
 
+    /// SDK settings for this emulator: its endpoint, the region, dummy
+    /// credentials. Build clients from it as the functions' `main` does.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.endpoint_url())
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "emulator",
+            ))
+            .load()
+            .await
+    }
+
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port

@@ -1,6 +1,7 @@
 //! Helpers shared by post_lambda's test binaries.
 #![allow(dead_code)]
 
+pub mod emulator;
 pub mod mock;
 
 use lambda_http::{Body, Request, Response};
