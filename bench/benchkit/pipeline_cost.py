@@ -16,6 +16,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+# bench/run.py puts local/ on the path: the same history reading as `make pipeline`.
+from localcloud.runs import scheduled_event
+
 # Public list prices, eu-west-1 (see BENCHMARKS.md for the source and date).
 PRICE_PER_TRANSITION = 0.025 / 1_000
 PRICE_PER_LAMBDA_REQUEST = 0.20 / 1_000_000
@@ -53,18 +56,6 @@ class RunCost:
         return self.dollars / self.orders * 1_000
 
 
-def _scheduled_for(by_id: dict[int, dict[str, Any]], event: dict[str, Any]) -> dict[str, Any] | None:
-    current = event
-    for _ in range(10):
-        previous = by_id.get(current.get("previousEventId", -1))
-        if previous is None:
-            return None
-        if previous["type"] == "TaskScheduled":
-            return previous
-        current = previous
-    return None
-
-
 def run_cost(events: list[dict[str, Any]], status: str, memory_mb: dict[str, int]) -> RunCost:
     """`memory_mb`: function name → memory size, as deployed."""
     by_id = {e["id"]: e for e in events}
@@ -78,7 +69,7 @@ def run_cost(events: list[dict[str, Any]], status: str, memory_mb: dict[str, int
     for event in events:
         if event["type"] not in ("TaskSucceeded", "TaskFailed", "TaskTimedOut"):
             continue
-        start = _scheduled_for(by_id, event)
+        start = scheduled_event(by_id, event)
         if start is None:
             continue
         details = start["taskScheduledEventDetails"]

@@ -64,7 +64,7 @@ def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
             return events
 
 
-def _scheduled(events_by_id: dict[int, dict[str, Any]], event: dict[str, Any]) -> dict[str, Any] | None:
+def scheduled_event(events_by_id: dict[int, dict[str, Any]], event: dict[str, Any]) -> dict[str, Any] | None:
     """The TaskScheduled event a task event belongs to (walking back)."""
     current = event
     for _ in range(10):
@@ -90,7 +90,7 @@ def summarize(sfn: Any, execution_arn: str, lambda_a_name: str, lambda_b_name: s
             if details["resourceType"] == "lambda" and str(params.get("FunctionName", "")).endswith(lambda_a_name):
                 summary.fetch_attempts += 1
         elif event["type"] == "TaskSucceeded":
-            scheduled = _scheduled(by_id, event)
+            scheduled = scheduled_event(by_id, event)
             if scheduled is None:
                 continue
             details = scheduled["taskScheduledEventDetails"]
