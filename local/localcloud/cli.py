@@ -25,17 +25,11 @@ EXAMPLE_BODY = (
 )
 
 
-def function_names(outputs: dict[str, Any]) -> tuple[str, str]:
-    # auction-local-pipeline → auction-local-lambda-a / -lambda-b
-    prefix = outputs["state_machine_arn"].rsplit(":", 1)[-1].removesuffix("pipeline")
-    return f"{prefix}lambda-a", f"{prefix}lambda-b"
-
-
 def run_pipeline(client: Callable[[str], Any], outputs: dict[str, Any], arn: str | None = None) -> str:
     sfn = client("stepfunctions")
     execution = arn or start_run(sfn, outputs["state_machine_arn"])
     wait_for(sfn, execution)
-    return summarize(sfn, execution, *function_names(outputs)).describe()
+    return summarize(sfn, execution, outputs["lambda_a_function"], outputs["lambda_b_function"]).describe()
 
 
 def schedule_minutes(client: Callable[[str], Any]) -> tuple[int, str, str]:

@@ -42,7 +42,7 @@ def post(cloud: LocalCloud, body: bytes, content_type: str = "application/json")
 
 
 def function_arn(cloud: LocalCloud, binary: str) -> str:
-    name = cloud.outputs["state_machine_arn"].rsplit(":", 1)[-1].replace("pipeline", binary.replace("_", "-"))
+    name = cloud.outputs[f"{binary}_function"]
     return str(cloud.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"])
 
 
@@ -50,8 +50,7 @@ def run(cloud: LocalCloud) -> RunSummary:
     sfn = cloud.client("stepfunctions")
     execution = start_run(sfn, cloud.outputs["state_machine_arn"])
     wait_for(sfn, execution, timeout=120)
-    a, b = (function_arn(cloud, f).rsplit(":", 1)[-1] for f in ("lambda_a", "lambda_b"))
-    summary = summarize(sfn, execution, a, b)
+    summary = summarize(sfn, execution, cloud.outputs["lambda_a_function"], cloud.outputs["lambda_b_function"])
     print(summary.describe(), flush=True)
     return summary
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::aws::dynamodb::DynamodbTable;
 use crate::aws::lambda::*;
 use crate::aws::s3::S3Bucket;
-use crate::core::{Handle, Ref, SynthError, TfFile, Variable};
+use crate::core::{Handle, Output, Ref, SynthError, TfFile, Variable};
 use crate::env::REGION;
 use crate::policy::Statement;
 
@@ -93,11 +93,22 @@ pub fn build(
             key_use_via(ctx, "UseBucketKey", "s3", &["kms:GenerateDataKey"]),
         ],
     };
-    Ok(Functions {
+    let functions = Functions {
         post_lambda: rust_function(ctx, file, &zip_dir, post_lambda)?,
         lambda_a: rust_function(ctx, file, &zip_dir, lambda_a)?,
         lambda_b: rust_function(ctx, file, &zip_dir, lambda_b)?,
-    })
+    };
+    for (binary, function) in [
+        ("post_lambda", &functions.post_lambda),
+        ("lambda_a", &functions.lambda_a),
+        ("lambda_b", &functions.lambda_b),
+    ] {
+        file.output(
+            &format!("{binary}_function"),
+            Output::new(function.function_name(), "Lambda function name"),
+        );
+    }
+    Ok(functions)
 }
 
 /// Use of the platform key, only through `service` on the caller's behalf.
