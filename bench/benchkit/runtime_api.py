@@ -73,7 +73,28 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class RuntimeApi:
+class _Background:
+    """A loopback HTTP server on a free port, served from a thread while
+    used as a context manager."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = _Server(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RuntimeApi(_Background):
     """One function's Runtime API on a free loopback port."""
 
     def __init__(self, function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:bench") -> None:
@@ -83,22 +104,17 @@ class RuntimeApi:
         self.lock = threading.Lock()
         self.init_error: bytes | None = None
         self.closed = threading.Event()
-        self.server = _Server(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self._serve(self._handler_class())
 
     @property
     def address(self) -> str:
         """What AWS_LAMBDA_RUNTIME_API holds: host:port."""
-        return f"127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> "RuntimeApi":
-        self.thread.start()
-        return self
+        return f"127.0.0.1:{self.port}"
 
     def __exit__(self, *_: object) -> None:
+        # Long-polling runtimes get None from next_invocation() and stop.
         self.closed.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().__exit__()
 
     def next_invocation(self) -> Invocation | None:
         """The next queued event; None once closed. The runtime long-polls
@@ -202,27 +218,18 @@ def http_api_event(path: str, headers: dict[str, str], body: bytes) -> bytes:
     return json.dumps(event).encode()
 
 
-class FunctionUrl:
+class FunctionUrl(_Background):
     """`POST http://127.0.0.1:<port>/<anything>` → the function behind `api`.
     One request at a time, as one Lambda instance serves them."""
 
     def __init__(self, api: RuntimeApi) -> None:
         self.api = api
         self.lock = threading.Lock()
-        self.server = _Server(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self._serve(self._handler_class())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/orders"
-
-    def __enter__(self) -> "FunctionUrl":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return f"http://127.0.0.1:{self.port}/orders"
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         front = self
