@@ -49,8 +49,10 @@ fn assert_all_stored_exactly(items: &BTreeMap<String, HashMap<String, AttributeV
 }
 
 /// One call to the launcher's fault control endpoint; the answer's JSON.
-fn fault_control(moto: &MotoServer, method: &str, config: &Value) -> Value {
-    let body = config.to_string();
+/// `config` is sent with POST only: werkzeug, after answering, drains what
+/// the handler left unread and would wait for the client's EOF on it.
+fn fault_control(moto: &MotoServer, method: &str, config: Option<&Value>) -> Value {
+    let body = config.map(Value::to_string).unwrap_or_default();
     let port = moto.port();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("emulator reachable");
     // Generous: with every test's emulator busy on two cores, an answer
@@ -58,15 +60,20 @@ fn fault_control(moto: &MotoServer, method: &str, config: &Value) -> Value {
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .expect("timeout set");
-    write!(
-        stream,
+    // One write, so the server reads head and body together.
+    let request = format!(
         "{method} /moto-api/local/faults HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .expect("request sent");
+    );
+    stream.write_all(request.as_bytes()).expect("request sent");
     let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("answer read");
+    stream.read_to_string(&mut answer).unwrap_or_else(|error| {
+        panic!(
+            "no answer from the fault control: {error}; emulator log:\n{}",
+            moto.log()
+        )
+    });
     let (head, json) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
     assert!(head.starts_with("HTTP/1.1 200"), "fault control refused: {answer}");
     serde_json::from_str(json).expect("JSON answer")
@@ -74,7 +81,7 @@ fn fault_control(moto: &MotoServer, method: &str, config: &Value) -> Value {
 
 /// (failed calls, all calls) of BatchWriteItem so far.
 fn batch_write_faults(moto: &MotoServer) -> (u64, u64) {
-    let counters = &fault_control(moto, "GET", &json!({}))["counters"];
+    let counters = &fault_control(moto, "GET", None)["counters"];
     let count = |name: &str| counters[name].as_u64().unwrap_or_default();
     (
         count("batch_write_throttled") + count("batch_write_partial"),
@@ -91,7 +98,7 @@ async fn with_half_of_the_batch_writes_failing_no_record_is_lost() {
     let moto = MotoServer::start().expect("moto starts");
     let client = emulator::client(&moto).await;
     create_orders_table(&client, TABLE).await;
-    fault_control(&moto, "POST", &faults(42, FAULT_RATE));
+    fault_control(&moto, "POST", Some(&faults(42, FAULT_RATE)));
     // The production policy: 20 s deadline, backoff from 50 ms.
     let api = OrdersApi::new(client.clone(), TABLE, RetryPolicy::default());
     let n = 2_000;
@@ -135,7 +142,7 @@ async fn a_request_that_runs_out_of_time_answers_503_and_sending_it_again_comple
     fault_control(
         &moto,
         "POST",
-        &json!({"seed": 7, "dynamodb_batch_write": {"rate": 1.0, "throttle_share": 0.0}}),
+        Some(&json!({"seed": 7, "dynamodb_batch_write": {"rate": 1.0, "throttle_share": 0.0}})),
     );
     let impatient = RetryPolicy {
         base_delay: Duration::from_millis(10),
@@ -168,7 +175,7 @@ async fn a_request_that_runs_out_of_time_answers_503_and_sending_it_again_comple
     );
 
     // The client retries the same request; DynamoDB still fails half the calls.
-    fault_control(&moto, "POST", &faults(8, FAULT_RATE));
+    fault_control(&moto, "POST", Some(&faults(8, FAULT_RATE)));
     let api = OrdersApi::new(client.clone(), TABLE, RetryPolicy::default());
     let (status, answer) = read(&api.handle(json_request(&body)).await.expect("a response"));
     assert_eq!((status, answer), (201, json!({"stored": n})));
