@@ -1,5 +1,11 @@
 //! The README's architecture picture is the one tfgen generates today.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 use tfgen::components::configuration;
 use tfgen::env::{EnvName, Environment};
 use tfgen::graph;

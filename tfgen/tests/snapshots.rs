@@ -1,6 +1,12 @@
 //! Whole-document snapshots of every generated configuration. A change to
 //! the infrastructure shows up as a reviewable diff of these files.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 use tfgen::env::EnvName;
 use tfgen::synth::Stack;
 

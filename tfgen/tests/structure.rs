@@ -2,6 +2,12 @@
 //! otherwise have to check by reading JSON: the pipeline's shape, least
 //! privilege, protected routes, names, and reference integrity.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;

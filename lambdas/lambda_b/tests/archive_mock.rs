@@ -1,6 +1,12 @@
 //! lambda_b against a mocked S3 client (aws-smithy-mocks): the errors the
 //! state machine sees and the objects written.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_s3::Client;

@@ -5,6 +5,12 @@
 //! `make bench` runs it and reads criterion's estimates from
 //! `$CRITERION_HOME/in_handler/<records>/new/estimates.json`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -4,6 +4,12 @@
 //! request answers 201 with everything stored, or it answers 5xx and sending
 //! the same request again completes it, with nothing stored twice.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 mod common;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,6 +1,12 @@
 //! post_lambda's handler against a mocked DynamoDB client (aws-smithy-mocks):
 //! what a caller gets back, and what is (or is not) sent to DynamoDB.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 mod common;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

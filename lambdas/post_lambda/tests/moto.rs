@@ -1,6 +1,12 @@
 //! post_lambda's handler with a real DynamoDB client against moto server:
 //! what a caller posts is what the table holds.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 mod common;
 
 use std::collections::{BTreeSet, HashMap};

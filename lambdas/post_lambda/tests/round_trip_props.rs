@@ -7,6 +7,12 @@
 //! an exponent one way (`E` → `e`, a `+` when there is no sign): `canonical`
 //! below says exactly that, and nothing else may change.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "in a test, a panic is the failure message"
+)]
+
 use std::collections::BTreeMap;
 
 use orders_domain::parse_and_validate;

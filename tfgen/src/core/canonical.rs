@@ -25,6 +25,10 @@ pub fn canonical(value: Value) -> Value {
 
 /// Compact canonical JSON text, for documents embedded in strings (IAM
 /// policies, the state machine, the dashboard).
+#[expect(
+    clippy::expect_used,
+    reason = "tfgen's own types always serialize; a failure is a bug, not input"
+)]
 pub fn to_canonical_json(value: &impl Serialize) -> String {
     let value = serde_json::to_value(value).expect("tfgen values serialize to JSON");
     canonical(value).to_string()

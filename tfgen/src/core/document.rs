@@ -201,6 +201,7 @@ impl TfFile {
 
 /// Plain structs of strings, numbers, options, vectors and string-keyed maps
 /// always serialize; a failure here is a bug in a resource type, not input.
+#[expect(clippy::expect_used, reason = "see above: a bug in a resource type, not input")]
 fn to_value(value: &impl Serialize) -> Value {
     serde_json::to_value(value).expect("tfgen values serialize to JSON")
 }
