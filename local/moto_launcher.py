@@ -107,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     from werkzeug.serving import make_server
 
     import motolocal
+    from motolocal.whole_body import read_whole_body
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = read_whole_body(DomainDispatcherApplication(create_backend_app))
     try:
         server = make_server(
             args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler

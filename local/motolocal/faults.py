@@ -247,14 +247,10 @@ def _faulty_put_object(original: Any) -> Any:
 def control(request: Any, _full_url: str, _headers: Any) -> tuple[int, dict[str, str], bytes]:
     """The control endpoint, in moto's own API (`/moto-api/...`)."""
     answer_headers = {"Content-Type": "application/json"}
-    # moto hands its handlers a werkzeug Request. Its body is read whatever
-    # the method: werkzeug drains an unread body after answering, and that
-    # read waits for the client to close, which a client waiting for the
-    # answer's end never does.
-    body = request.get_data()
     try:
         if request.method == "POST":
-            INJECTOR.configure(FaultConfig.from_json(json.loads(body or b"{}")))
+            # moto hands its handlers a werkzeug Request.
+            INJECTOR.configure(FaultConfig.from_json(json.loads(request.get_data() or b"{}")))
             LOG.warning("fault injection set: %s", INJECTOR.state()["config"])
         elif request.method == "DELETE":
             INJECTOR.configure(FaultConfig())
