@@ -55,8 +55,7 @@ fn assert_all_stored_exactly(items: &BTreeMap<String, HashMap<String, AttributeV
 }
 
 /// One call to the launcher's fault control endpoint; the answer's JSON.
-/// `config` is sent with POST only: werkzeug, after answering, drains what
-/// the handler left unread and would wait for the client's EOF on it.
+/// `config` is the body of a POST; GET and DELETE send none.
 fn fault_control(moto: &MotoServer, method: &str, config: Option<&Value>) -> Value {
     let body = config.map(Value::to_string).unwrap_or_default();
     let port = moto.port();
@@ -66,7 +65,7 @@ fn fault_control(moto: &MotoServer, method: &str, config: Option<&Value>) -> Val
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .expect("timeout set");
-    // One write, so the server reads head and body together.
+    // One write: head and body arrive together.
     let request = format!(
         "{method} /moto-api/local/faults HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
