@@ -11,13 +11,12 @@ without AWS's network latency. S3 PUTs and SNS publishes are added too.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
 
 # bench/run.py puts local/ on the path: the same history reading as `make pipeline`.
-from localcloud.runs import scheduled_event
+from localcloud.runs import invoked_function, scheduled_event
 
 # Public list prices, eu-west-1 (see BENCHMARKS.md for the source and date).
 PRICE_PER_TRANSITION = 0.025 / 1_000
@@ -76,9 +75,9 @@ def run_cost(events: list[dict[str, Any]], status: str, memory_mb: dict[str, int
         if details["resourceType"] == "sns":
             cost.sns_publishes += 1
             continue
-        if details["resourceType"] != "lambda":
+        function = invoked_function(details)
+        if not function:
             continue
-        function = str(json.loads(details.get("parameters") or "{}").get("FunctionName", "")).rsplit(":", 1)[-1]
         milliseconds = math.ceil((event["timestamp"] - start["timestamp"]).total_seconds() * 1000)
         cost.lambda_requests += 1
         cost.lambda_gb_seconds += milliseconds / 1000 * memory_mb.get(function, 128) / 1024

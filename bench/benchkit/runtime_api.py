@@ -63,6 +63,24 @@ def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
     return handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """Keep-alive (as Lambda's own endpoints), quiet, JSON by default."""
+
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers if headers is not None else {"Content-Type": "application/json"}).items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -157,25 +175,21 @@ class RuntimeApi(_Background):
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as Lambda's own
-
+        class Handler(_Handler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 if self.path != f"{PREFIX}/invocation/next":
-                    return self._reply(404, b'{"errorMessage": "not found"}')
+                    return self.reply(404, b'{"errorMessage": "not found"}')
                 invocation = api.next_invocation()
                 if invocation is None:
-                    return self._reply(410, b'{"errorMessage": "the Runtime API is closed"}')
+                    return self.reply(410, b'{"errorMessage": "the Runtime API is closed"}')
                 deadline_ms = int(time.time() * 1000) + 900_000
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Lambda-Runtime-Aws-Request-Id", invocation.request_id)
-                self.send_header("Lambda-Runtime-Deadline-Ms", str(deadline_ms))
-                self.send_header("Lambda-Runtime-Invoked-Function-Arn", api.function_arn)
-                self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
-                self.send_header("Content-Length", str(len(invocation.payload)))
-                self.end_headers()
-                self.wfile.write(invocation.payload)
+                self.reply(200, invocation.payload, {
+                    "Content-Type": "application/json",
+                    "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                    "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                    "Lambda-Runtime-Invoked-Function-Arn": api.function_arn,
+                    "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000;Sampled=0",
+                })
 
             def do_POST(self) -> None:  # noqa: N802
                 body = _read_body(self)
@@ -186,18 +200,8 @@ class RuntimeApi(_Background):
                 elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
                     api._settle(parts[1], parts[2], body)
                 else:
-                    return self._reply(404, b'{"errorMessage": "not found"}')
-                self._reply(202, b'{"status": "OK"}')
-
-            def _reply(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_: Any) -> None:
-                pass
+                    return self.reply(404, b'{"errorMessage": "not found"}')
+                self.reply(202, b'{"status": "OK"}')
 
         return Handler
 
@@ -234,31 +238,16 @@ class FunctionUrl(_Background):
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         front = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
+        class Handler(_Handler):
             def do_POST(self) -> None:  # noqa: N802
                 event = http_api_event(self.path, dict(self.headers), _read_body(self))
                 with front.lock:
                     try:
                         answer = json.loads(front.api.invoke(event).body)
                     except (InvocationFailed, ValueError) as error:
-                        return self._reply(502, {"Content-Type": "application/json"},
-                                           json.dumps({"errorMessage": str(error)}).encode())
+                        return self.reply(502, json.dumps({"errorMessage": str(error)}).encode())
                 body = answer.get("body") or ""
                 data = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
-                self._reply(int(answer.get("statusCode", 200)), answer.get("headers") or {}, data)
-
-            def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    if name.lower() != "content-length":
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *_: Any) -> None:
-                pass
+                self.reply(int(answer.get("statusCode", 200)), data, answer.get("headers") or {})
 
         return Handler

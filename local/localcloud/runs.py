@@ -77,6 +77,15 @@ def scheduled_event(events_by_id: dict[int, dict[str, Any]], event: dict[str, An
     return None
 
 
+def invoked_function(details: dict[str, Any]) -> str:
+    """The name of the function a TaskScheduled event's Lambda task invokes
+    (also when the definition names it by ARN); "" for other resources."""
+    if details.get("resourceType") != "lambda":
+        return ""
+    parameters = json.loads(details.get("parameters") or "{}")
+    return str(parameters.get("FunctionName", "")).rsplit(":", 1)[-1]
+
+
 def summarize(sfn: Any, execution_arn: str, lambda_a_name: str, lambda_b_name: str) -> RunSummary:
     execution = sfn.describe_execution(executionArn=execution_arn)
     stop = execution.get("stopDate") or execution["startDate"]
@@ -85,9 +94,7 @@ def summarize(sfn: Any, execution_arn: str, lambda_a_name: str, lambda_b_name: s
     by_id = {e["id"]: e for e in events}
     for event in events:
         if event["type"] == "TaskScheduled":
-            details = event["taskScheduledEventDetails"]
-            params = json.loads(details.get("parameters") or "{}")
-            if details["resourceType"] == "lambda" and str(params.get("FunctionName", "")).endswith(lambda_a_name):
+            if invoked_function(event["taskScheduledEventDetails"]).endswith(lambda_a_name):
                 summary.fetch_attempts += 1
         elif event["type"] == "TaskSucceeded":
             scheduled = scheduled_event(by_id, event)
@@ -97,7 +104,7 @@ def summarize(sfn: Any, execution_arn: str, lambda_a_name: str, lambda_b_name: s
             if details["resourceType"] == "sns":
                 summary.alerts += 1
                 continue
-            function = str(json.loads(details.get("parameters") or "{}").get("FunctionName", ""))
+            function = invoked_function(details)
             payload = json.loads(event["taskSucceededEventDetails"].get("output") or "{}").get("Payload", {})
             if function.endswith(lambda_a_name) and payload.get("results") is False:
                 summary.not_ready += 1

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_mocks::mock;
-use common::mock::{Sent, TABLE, client, dynamodb_error, fast_policy, item_by_id, items, recording_rule};
+use common::mock::{Sent, TABLE, client, dynamodb_error, fast_policy, item_by_id, items, record_ids, recording_rule};
 use common::{Payload, SPEC_BODY, json_request, read, records_body, request};
 use post_lambda::OrdersApi;
 
@@ -244,13 +244,7 @@ async fn sixty_records_make_three_batch_calls() {
     let mut sizes: Vec<usize> = sent.lock().unwrap().iter().map(Vec::len).collect();
     sizes.sort_unstable();
     assert_eq!(sizes, [10, 25, 25]);
-    let mut ids: Vec<String> = items(&sent)
-        .iter()
-        .map(|i| i["record_id"].as_s().unwrap().clone())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), 60);
+    assert_eq!(record_ids(&sent).len(), 60);
 }
 
 #[tokio::test]
@@ -268,13 +262,7 @@ async fn unprocessed_items_are_retried_until_none_are_left() {
     assert_eq!((status, body), (201, serde_json::json!({"stored": 30})));
     assert!(rule.num_calls() > 2, "retries happened: {}", rule.num_calls());
     // Every record was in some batch; the last batch of each chunk succeeded.
-    let mut ids: Vec<String> = items(&sent)
-        .iter()
-        .map(|i| i["record_id"].as_s().unwrap().clone())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), 30);
+    assert_eq!(record_ids(&sent).len(), 30);
 }
 
 #[tokio::test]

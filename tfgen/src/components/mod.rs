@@ -32,6 +32,12 @@ impl Context {
     pub fn name(&self, suffix: &str) -> String {
         self.env.resource_name(suffix)
     }
+
+    /// `auction-<env>-<suffix>-<account id>`: for names that must be unique
+    /// across all of AWS (S3 buckets, the Cognito domain).
+    pub fn global_name(&self, suffix: &str) -> String {
+        format!("{}-{}", self.name(suffix), self.account_id)
+    }
 }
 
 /// Builds one component into its own file and adds it to the configuration.

@@ -40,7 +40,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
         "orders",
         CognitoUserPoolDomain {
             // Domain prefixes are global per region: the account id keeps them apart.
-            domain: format!("{}-{}", ctx.name("orders"), ctx.account_id),
+            domain: ctx.global_name("orders"),
             user_pool_id: pool.id().into(),
         },
     );

@@ -11,8 +11,7 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<S3Bucket> {
         file,
         "results",
         BucketSettings {
-            // Bucket names are global: the account id keeps them apart.
-            name: format!("{}-{}", ctx.name("results"), ctx.account_id),
+            name: ctx.global_name("results"),
             key_arn: ctx.key.arn(),
             noncurrent_days: 30,
             protect: ctx.env.protect_data,

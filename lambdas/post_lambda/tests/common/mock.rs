@@ -1,6 +1,6 @@
 //! Mocked DynamoDB (aws-smithy-mocks) for the handler tests.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -76,4 +76,12 @@ pub fn item_by_id(sent: &Sent, id: &str) -> HashMap<String, AttributeValue> {
         .into_iter()
         .find(|item| item["record_id"].as_s().map(String::as_str) == Ok(id))
         .unwrap_or_else(|| panic!("{id} was not sent"))
+}
+
+/// The distinct `record_id`s of every item sent in any batch.
+pub fn record_ids(sent: &Sent) -> BTreeSet<String> {
+    items(sent)
+        .iter()
+        .map(|item| item["record_id"].as_s().expect("string key").clone())
+        .collect()
 }

@@ -40,7 +40,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, aler
         file,
         "pipeline_artifacts",
         BucketSettings {
-            name: format!("{}-{}", ctx.name("pipeline-artifacts"), ctx.account_id),
+            name: ctx.global_name("pipeline-artifacts"),
             key_arn: ctx.key.arn(),
             noncurrent_days: 7,
             protect: false,
