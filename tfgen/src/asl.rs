@@ -136,7 +136,6 @@ pub struct ChoiceRule {
 pub enum Comparison {
     BooleanEquals(bool),
     NumericGreaterThanEquals(u32),
-    IsPresent(bool),
 }
 
 #[serde_with::skip_serializing_none]

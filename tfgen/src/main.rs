@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use tfgen::components::configuration;
+use tfgen::components::{self, configuration};
+use tfgen::core::expr::render_template;
 use tfgen::env::{EnvName, Environment};
 use tfgen::synth::{self, Stack};
 use tfgen::{graph, synth::resource_count};
@@ -120,12 +121,9 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Asl { env } => {
-            let files = Stack::Env(env).render()?;
-            let pipeline: serde_json::Value = serde_json::from_str(&files["pipeline.tf.json"])?;
-            let definition = pipeline["resource"]["aws_sfn_state_machine"]["pipeline"]["definition"]
-                .as_str()
-                .ok_or("pipeline.tf.json has no state-machine definition")?;
-            let value: serde_json::Value = serde_json::from_str(definition)?;
+            let definition = components::build(&Environment::named(env))?.pipeline_definition;
+            // As in pipeline.tf.json: references rendered as interpolations.
+            let value: serde_json::Value = serde_json::from_str(&render_template(&definition.to_json())?)?;
             println!("{}", serde_json::to_string_pretty(&value)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -26,10 +26,6 @@ impl PolicyDocument {
     pub fn to_json(&self) -> String {
         to_canonical_json(self)
     }
-
-    pub fn statements(&self) -> &[Statement] {
-        &self.statement
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -113,18 +109,6 @@ impl Statement {
             .or_default()
             .insert(key.to_string(), strings(values));
         self
-    }
-
-    pub fn effect(&self) -> Effect {
-        self.effect
-    }
-
-    pub fn actions(&self) -> &[String] {
-        &self.action
-    }
-
-    pub fn resources(&self) -> &[String] {
-        &self.resource
     }
 }
 

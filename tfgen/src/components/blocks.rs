@@ -144,7 +144,7 @@ pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings)
         },
         // S3 rejects noncurrent-version rules until versioning is on.
         Meta {
-            depends_on: vec![versioning.address().to_string()],
+            depends_on: vec![versioning.dependency()],
             ..Meta::default()
         },
     );

@@ -15,6 +15,7 @@ pub mod providers;
 pub mod results_bucket;
 pub mod schedule;
 
+use crate::asl::StateMachine;
 use crate::aws::kms::KmsKey;
 use crate::core::{Configuration, Handle, Ref, SynthError, TfFile};
 use crate::env::Environment;
@@ -52,8 +53,20 @@ fn component<T>(
     Ok(built)
 }
 
+/// One environment's configuration and the values tools show on their own.
+pub struct Platform {
+    pub config: Configuration,
+    /// The pipeline's state machine, with references to the configuration.
+    pub pipeline_definition: StateMachine,
+}
+
 /// The whole configuration of one environment.
 pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
+    Ok(build(env)?.config)
+}
+
+/// Builds every component of one environment.
+pub fn build(env: &Environment) -> Result<Platform, SynthError> {
     env.validate()?;
     let mut config = Configuration::new();
     component(&mut config, "versions", |f| {
@@ -77,7 +90,7 @@ pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
     let api = component(&mut config, "orders_api", |f| {
         Ok(orders_api::build(&ctx, f, &functions.post_lambda))
     })?;
-    let machine = component(&mut config, "pipeline", |f| {
+    let pipeline = component(&mut config, "pipeline", |f| {
         Ok(pipeline::build(
             &ctx,
             f,
@@ -86,13 +99,15 @@ pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
             &alerts,
         ))
     })?;
-    let dlq = component(&mut config, "schedule", |f| Ok(schedule::build(&ctx, f, &machine)))?;
+    let dlq = component(&mut config, "schedule", |f| {
+        Ok(schedule::build(&ctx, f, &pipeline.machine))
+    })?;
     component(&mut config, "observability", |f| {
         let watched = observability::Watched {
             api: &api,
             functions: &functions,
             table_name: table.name(),
-            state_machine_arn: machine.arn(),
+            state_machine_arn: pipeline.machine.arn(),
             schedule_dlq: &dlq,
             alerts: &alerts,
         };
@@ -105,5 +120,8 @@ pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
             Ok(())
         })?;
     }
-    Ok(config)
+    Ok(Platform {
+        config,
+        pipeline_definition: pipeline.definition,
+    })
 }

@@ -38,13 +38,19 @@ pub struct Targets {
     pub alert_topic: String,
 }
 
+/// The state machine and its definition as a value (for `tfgen asl`).
+pub struct Pipeline {
+    pub machine: Handle<SfnStateMachine>,
+    pub definition: StateMachine,
+}
+
 pub fn build(
     ctx: &Context,
     file: &mut TfFile,
     lambda_a: &Handle<LambdaFunction>,
     lambda_b: &Handle<LambdaFunction>,
     alerts: &Handle<SnsTopic>,
-) -> Handle<SfnStateMachine> {
+) -> Pipeline {
     let targets = Targets {
         lambda_a: lambda_a.arn().into(),
         lambda_b: lambda_b.arn().into(),
@@ -116,7 +122,7 @@ pub fn build(
         "state_machine_arn",
         Output::new(machine.arn(), "The auction-results pipeline"),
     );
-    machine
+    Pipeline { machine, definition }
 }
 
 fn retry(errors: &[&str]) -> Retrier {

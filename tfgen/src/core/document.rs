@@ -56,7 +56,18 @@ impl<T> Handle<T> {
     pub fn attr(&self, attribute: &str) -> Ref {
         Ref::new(format!("{}.{attribute}", self.address))
     }
+
+    /// This resource as an entry of another one's `depends_on`.
+    pub fn dependency(&self) -> Dependency {
+        Dependency(self.address.clone())
+    }
 }
+
+/// A resource another one waits for (`depends_on`), only made from a
+/// [`Handle`], so it always names something that was added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Dependency(String);
 
 /// Meta-arguments Terraform knows for every resource.
 #[derive(Debug, Default, Clone)]
@@ -64,7 +75,7 @@ pub struct Meta {
     /// Terraform refuses to destroy the resource (used for prod data).
     pub prevent_destroy: bool,
     /// Ordering that no attribute reference expresses.
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<Dependency>,
 }
 
 /// An input variable of the configuration.
@@ -109,6 +120,16 @@ pub struct TfFile {
     data: BTreeMap<&'static str, BTreeMap<String, Value>>,
     variables: BTreeMap<String, Variable>,
     outputs: BTreeMap<String, Output>,
+    /// Entries added a second time under one name: adding keeps handing out
+    /// handles, [`Configuration::add`] refuses the file.
+    added_twice: Vec<String>,
+}
+
+/// Inserts, remembering `what` when the name was already taken.
+fn insert_once<V>(map: &mut BTreeMap<String, V>, name: &str, value: V, added_twice: &mut Vec<String>, what: String) {
+    if map.insert(name.to_string(), value).is_some() {
+        added_twice.push(what);
+    }
 }
 
 impl TfFile {
@@ -130,29 +151,39 @@ impl TfFile {
                 fields.insert("depends_on".into(), serde_json::json!(meta.depends_on));
             }
         }
-        self.resources
-            .entry(R::TYPE)
-            .or_default()
-            .insert(name.to_string(), body);
-        Handle::new(format!("{}.{name}", R::TYPE))
+        let address = format!("{}.{name}", R::TYPE);
+        let by_name = self.resources.entry(R::TYPE).or_default();
+        insert_once(by_name, name, body, &mut self.added_twice, address.clone());
+        Handle::new(address)
     }
 
     pub fn data<D: DataSource>(&mut self, name: &str, source: D) -> Handle<D> {
-        self.data
-            .entry(D::TYPE)
-            .or_default()
-            .insert(name.to_string(), to_value(&source));
-        Handle::new(format!("data.{}.{name}", D::TYPE))
+        let address = format!("data.{}.{name}", D::TYPE);
+        let by_name = self.data.entry(D::TYPE).or_default();
+        insert_once(by_name, name, to_value(&source), &mut self.added_twice, address.clone());
+        Handle::new(address)
     }
 
     /// Declares an input variable and returns a reference to it.
     pub fn variable(&mut self, name: &str, variable: Variable) -> Ref {
-        self.variables.insert(name.to_string(), variable);
+        insert_once(
+            &mut self.variables,
+            name,
+            variable,
+            &mut self.added_twice,
+            format!("variable {name}"),
+        );
         Ref::new(format!("var.{name}"))
     }
 
     pub fn output(&mut self, name: &str, output: Output) {
-        self.outputs.insert(name.to_string(), output);
+        insert_once(
+            &mut self.outputs,
+            name,
+            output,
+            &mut self.added_twice,
+            format!("output {name}"),
+        );
     }
 
     /// A top-level block that is not a resource (`terraform`, `provider`).
@@ -220,6 +251,11 @@ impl Configuration {
     /// Adds a file (`orders_table` becomes `orders_table.tf.json`). Names of
     /// files and addresses of resources must be unique in the configuration.
     pub fn add(&mut self, file_stem: &str, file: TfFile) -> Result<(), SynthError> {
+        if let Some(first) = file.added_twice.first() {
+            return Err(SynthError::Duplicate(format!(
+                "{first} added twice to {file_stem}.tf.json (the second would silently replace the first)"
+            )));
+        }
         if self.files.contains_key(file_stem) {
             return Err(SynthError::Duplicate(format!("file {file_stem}.tf.json")));
         }
@@ -350,9 +386,16 @@ mod tests {
     #[test]
     fn lifecycle_and_depends_on_are_written_as_meta_arguments() {
         let mut file = TfFile::new();
+        let other = file.resource(
+            "other",
+            Thing {
+                name: "o".into(),
+                target: None,
+            },
+        );
         let meta = Meta {
             prevent_destroy: true,
-            depends_on: vec!["aws_thing.other".into()],
+            depends_on: vec![other.dependency()],
         };
         file.resource_with(
             "kept",
@@ -368,5 +411,35 @@ mod tests {
             true
         );
         assert_eq!(doc["resource"]["aws_thing"]["kept"]["depends_on"][0], "aws_thing.other");
+    }
+
+    #[test]
+    fn a_name_added_twice_to_one_file_is_refused_with_a_message() {
+        let thing = |name: &str| Thing {
+            name: name.into(),
+            target: None,
+        };
+        let mut file = TfFile::new();
+        file.resource("same", thing("a"));
+        file.resource("same", thing("b"));
+        let err = Configuration::new().add("things", file).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "defined twice in one configuration: aws_thing.same added twice to things.tf.json \
+             (the second would silently replace the first)"
+        );
+
+        let variable = || Variable {
+            type_: "string".into(),
+            description: "d".into(),
+            default: None,
+        };
+        let mut file = TfFile::new();
+        file.variable("v", variable());
+        file.variable("v", variable());
+        file.output("o", Output::new("x", "d"));
+        file.output("o", Output::new("y", "d"));
+        let err = Configuration::new().add("vars", file).unwrap_err().to_string();
+        assert!(err.contains("variable v added twice to vars.tf.json"), "{err}");
     }
 }

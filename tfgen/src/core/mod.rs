@@ -4,7 +4,7 @@ pub mod canonical;
 pub mod document;
 pub mod expr;
 
-pub use document::{Configuration, DataSource, Handle, Meta, Output, Resource, TfFile, Variable};
+pub use document::{Configuration, DataSource, Dependency, Handle, Meta, Output, Resource, TfFile, Variable};
 pub use expr::Ref;
 
 #[derive(Debug, thiserror::Error)]
