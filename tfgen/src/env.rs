@@ -12,23 +12,34 @@ pub const REGION: &str = "eu-west-1";
 /// by the `bootstrap` configuration. Bucket names are global: change it here.
 pub const STATE_BUCKET: &str = "auction-orders-terraform-state-eu-west-1";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
-pub enum EnvName {
-    Local,
-    Dev,
-    Prod,
+/// Declares [`EnvName`] with its spelling, and [`EnvName::ALL`] from the
+/// same list: an environment is added here once (and its settings in
+/// [`Environment::named`], which the compiler asks for).
+macro_rules! env_names {
+    ($($variant:ident => $name:literal),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+        pub enum EnvName {
+            $($variant),+
+        }
+
+        impl EnvName {
+            /// Every environment, in declaration order (the order of
+            /// promotion for the deployed ones).
+            pub const ALL: [EnvName; [$($name),+].len()] = [$(EnvName::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(EnvName::$variant => $name),+
+                }
+            }
+        }
+    };
 }
 
-impl EnvName {
-    pub const ALL: [EnvName; 3] = [EnvName::Local, EnvName::Dev, EnvName::Prod];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EnvName::Local => "local",
-            EnvName::Dev => "dev",
-            EnvName::Prod => "prod",
-        }
-    }
+env_names! {
+    Local => "local",
+    Dev => "dev",
+    Prod => "prod",
 }
 
 impl fmt::Display for EnvName {
@@ -269,6 +280,17 @@ mod tests {
         let mut env = Environment::named(EnvName::Prod);
         env.pipeline.max_attempts = 1000;
         assert!(env.validate().unwrap_err().to_string().contains("results loop"));
+    }
+
+    #[test]
+    fn every_environment_is_listed_once_under_its_clap_name() {
+        use clap::ValueEnum;
+        let names: Vec<&str> = EnvName::ALL.iter().map(|e| e.as_str()).collect();
+        let clap: Vec<String> = EnvName::value_variants()
+            .iter()
+            .filter_map(|e| e.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        assert_eq!(names, clap);
     }
 
     #[test]

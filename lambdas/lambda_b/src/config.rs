@@ -1,6 +1,7 @@
 //! Start-up: settings from the environment and the S3 client.
 
 use aws_sdk_s3::Client;
+use orders_domain::contract;
 use thiserror::Error;
 
 /// lambda_b's settings.
@@ -22,12 +23,12 @@ pub enum ConfigError {
 impl Config {
     /// Reads the settings through `lookup` (`std::env::var` in production).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let bucket = lookup("LOG_BUCKET")
+        let bucket = lookup(contract::LOG_BUCKET)
             .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty())
             .ok_or(ConfigError::MissingBucket)?;
         let force_path_style =
-            lookup("S3_FORCE_PATH_STYLE").is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
+            lookup(contract::S3_FORCE_PATH_STYLE).is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
         Ok(Self {
             bucket,
             force_path_style,

@@ -1,12 +1,14 @@
 //! The orders domain shared by the three functions: the order record posted to
 //! the API and its validation against what DynamoDB can store, the TTL rule,
 //! the auction results lambda_a returns, the order event lambda_b takes and the
-//! S3 key scheme of the results archive.
+//! S3 key scheme of the results archive, and the names the functions and the
+//! infrastructure share ([`contract`]).
 //!
 //! Nothing here talks to AWS: the rules are plain functions, cheap to test and
 //! to benchmark.
 
 mod archive_key;
+pub mod contract;
 mod error_types;
 mod limits;
 mod order;

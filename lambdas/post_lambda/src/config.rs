@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::retry::RetryConfig;
+use orders_domain::contract;
 use thiserror::Error;
 use tracing::{info, warn};
 
@@ -27,7 +28,7 @@ pub enum ConfigError {
 impl Config {
     /// Reads the settings through `lookup` (`std::env::var` in production).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let table_name = lookup("TABLE_NAME")
+        let table_name = lookup(contract::TABLE_NAME)
             .map(|name| name.trim().to_owned())
             .filter(|name| !name.is_empty())
             .ok_or(ConfigError::MissingTableName)?;
