@@ -1,5 +1,6 @@
 //! `tfgen`: write, check, draw and inspect the platform's Terraform JSON.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -9,6 +10,7 @@ use clap::{Parser, Subcommand};
 use tfgen::components::{self, configuration};
 use tfgen::core::expr::render_template;
 use tfgen::env::{EnvName, Environment};
+use tfgen::manifest::{self, Manifest};
 use tfgen::synth::{self, Stack};
 use tfgen::{graph, synth::resource_count};
 
@@ -27,7 +29,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write terraform/<env>/*.tf.json (or check them with --check).
+    /// Write terraform/<env>/*.tf.json (or check them with --check); with
+    /// --all also terraform/manifest.json.
     Synth {
         /// One environment.
         #[arg(long, conflicts_with = "all", required_unless_present = "all")]
@@ -56,6 +59,9 @@ enum Command {
         #[arg(long)]
         env: EnvName,
     },
+    /// Print the manifest (functions, environments, stacks), as written to
+    /// terraform/manifest.json by `synth --all`.
+    Manifest,
 }
 
 fn main() -> ExitCode {
@@ -79,10 +85,26 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             };
             let started = Instant::now();
             let mut drifted = false;
-            for stack in stacks {
-                let config = stack.configuration()?;
-                let files = config.render()?;
-                let dir = out.clone().unwrap_or_else(|| cli.root.join(stack.dir_name()));
+            // The manifest lists every stack: it goes with --all.
+            let manifest = if all {
+                Some(BTreeMap::from([(
+                    manifest::FILE_NAME.to_string(),
+                    Manifest::new()?.render()?,
+                )]))
+            } else {
+                None
+            };
+            let outputs = stacks
+                .into_iter()
+                .map(|stack| -> Result<_, Box<dyn std::error::Error>> {
+                    let config = stack.configuration()?;
+                    let files = config.render()?;
+                    let dir = out.clone().unwrap_or_else(|| cli.root.join(stack.dir_name()));
+                    Ok((dir, files, Some(resource_count(&config))))
+                })
+                .chain(manifest.map(|files| Ok((cli.root.clone(), files, None))));
+            for output in outputs {
+                let (dir, files, resources) = output?;
                 if check {
                     let drift = synth::check(&dir, &files)?;
                     for d in &drift {
@@ -91,12 +113,17 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                     drifted |= !drift.is_empty();
                 } else {
                     let changed = synth::write(&dir, &files)?;
-                    println!(
-                        "{}: {} files, {} resources, {changed} changed",
-                        dir.display(),
-                        files.len(),
-                        resource_count(&config)
-                    );
+                    match resources {
+                        Some(resources) => println!(
+                            "{}: {} files, {resources} resources, {changed} changed",
+                            dir.display(),
+                            files.len(),
+                        ),
+                        None => println!(
+                            "{}: manifest, {changed} changed",
+                            dir.join(manifest::FILE_NAME).display()
+                        ),
+                    }
                 }
             }
             if drifted {
@@ -125,6 +152,10 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             // As in pipeline.tf.json: references rendered as interpolations.
             let value: serde_json::Value = serde_json::from_str(&render_template(&definition.to_json())?)?;
             println!("{}", serde_json::to_string_pretty(&value)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Manifest => {
+            print!("{}", Manifest::new()?.render()?);
             Ok(ExitCode::SUCCESS)
         }
     }

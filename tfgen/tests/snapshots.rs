@@ -7,7 +7,6 @@
     reason = "in a test, a panic is the failure message"
 )]
 
-use tfgen::env::EnvName;
 use tfgen::synth::Stack;
 
 fn whole_document(stack: Stack) -> String {
@@ -18,24 +17,13 @@ fn whole_document(stack: Stack) -> String {
         .collect()
 }
 
+/// One snapshot per stack (`snapshots__<dir>.snap`): a new environment gets
+/// its snapshot without a new test.
 #[test]
-fn local_configuration() {
-    insta::assert_snapshot!("local", whole_document(Stack::Env(EnvName::Local)));
-}
-
-#[test]
-fn dev_configuration() {
-    insta::assert_snapshot!("dev", whole_document(Stack::Env(EnvName::Dev)));
-}
-
-#[test]
-fn prod_configuration() {
-    insta::assert_snapshot!("prod", whole_document(Stack::Env(EnvName::Prod)));
-}
-
-#[test]
-fn bootstrap_configuration() {
-    insta::assert_snapshot!("bootstrap", whole_document(Stack::Bootstrap));
+fn every_configuration() {
+    for stack in Stack::all() {
+        insta::assert_snapshot!(stack.dir_name(), whole_document(stack));
+    }
 }
 
 #[test]

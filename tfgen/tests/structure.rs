@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 use tfgen::asl::{Comparison, State, StateMachine};
+use tfgen::components::functions::Function;
 use tfgen::components::pipeline::{ORDER_REJECTED, Targets, definition};
 use tfgen::env::{EnvName, Environment};
 use tfgen::synth::Stack;
@@ -315,6 +316,50 @@ fn every_interpolation_refers_to_something_defined() {
                 _ => panic!("{env}: unexpected interpolation ${{{expression}}}"),
             }
             rest = &rest[start + 2 + end..];
+        }
+    }
+}
+
+/// A function declared in `Function` gets everything without further edits:
+/// its zip, role, log group, output, alarms and dashboard lines.
+#[test]
+fn every_declared_function_is_deployed_watched_and_listed() {
+    for env in EnvName::ALL {
+        let all = resources(env);
+        let dashboard = of_type(env, "aws_cloudwatch_dashboard")
+            .pop()
+            .map(|(_, body)| body["dashboard_body"].as_str().unwrap().to_string())
+            .unwrap();
+        let outputs = Stack::Env(env).configuration().unwrap();
+        let outputs = &outputs.files()["functions"];
+        for function in Function::ALL {
+            let binary = function.binary();
+            let lambda = &all[&("aws_lambda_function".to_string(), binary.to_string())];
+            assert_eq!(lambda["handler"], binary, "{env}");
+            assert!(
+                lambda["filename"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/{binary}/bootstrap.zip"))
+            );
+            assert!(
+                all.contains_key(&("aws_iam_role".to_string(), binary.to_string())),
+                "{env} {binary}: role"
+            );
+            assert!(
+                all.contains_key(&("aws_cloudwatch_log_group".to_string(), binary.to_string())),
+                "{env} {binary}: logs"
+            );
+            assert!(
+                all.contains_key(&("aws_cloudwatch_metric_alarm".to_string(), format!("{binary}_throttles"))),
+                "{env} {binary}: throttles alarm"
+            );
+            assert!(
+                outputs.outputs().contains_key(&function.output_name()),
+                "{env} {binary}: output"
+            );
+            let name = format!("aws_lambda_function.{binary}.function_name");
+            assert!(dashboard.contains(&name), "{env}: dashboard lacks {name}");
         }
     }
 }

@@ -1,10 +1,11 @@
-//! The three Rust functions: arm64 `provided.al2023` zips built by
+//! The Rust functions ([`Function`], one list): arm64 `provided.al2023` zips built by
 //! cargo-lambda, each with its own role (only its own actions), log group
 //! (retention, encryption) and X-Ray tracing.
 
 use std::collections::BTreeMap;
+use std::ops::Index;
 
-use orders_domain::ARCHIVE_KEY_PREFIX;
+use orders_domain::{ARCHIVE_KEY_PREFIX, contract};
 use serde_json::json;
 
 use crate::aws::dynamodb::DynamodbTable;
@@ -17,15 +18,128 @@ use crate::policy::Statement;
 use super::Context;
 use super::blocks::{log_group, service_role};
 
+/// Declares [`Function`] and [`Function::ALL`] from one list. For each
+/// function the cargo package, its binary, the logical name and the handler
+/// are the same string. Adding a function: a line here, then the match arms
+/// the compiler asks for ([`Function::spec`], [`Function::errors_are_failures`]).
+macro_rules! functions {
+    ($($variant:ident => $name:literal),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum Function {
+            $($variant),+
+        }
+
+        impl Function {
+            pub const ALL: [Function; [$($name),+].len()] = [$(Function::$variant),+];
+
+            /// The cargo package and binary (`post_lambda`).
+            pub fn binary(self) -> &'static str {
+                match self {
+                    $(Function::$variant => $name),+
+                }
+            }
+        }
+    };
+}
+
+functions! {
+    PostLambda => "post_lambda",
+    LambdaA => "lambda_a",
+    LambdaB => "lambda_b",
+}
+
+impl Function {
+    /// The Terraform output holding the deployed function's name.
+    pub fn output_name(self) -> String {
+        format!("{}_function", self.binary())
+    }
+
+    /// Whether the Errors metric means a failure worth an alarm.
+    pub fn errors_are_failures(self) -> bool {
+        match self {
+            Function::PostLambda | Function::LambdaA => true,
+            // Its Errors count every rejected order: a business outcome,
+            // alerted one by one (see `observability`).
+            Function::LambdaB => false,
+        }
+    }
+
+    /// What differs between the functions.
+    fn spec(self, ctx: &Context, table: &Handle<DynamodbTable>, bucket: &Handle<S3Bucket>) -> RustFunction {
+        let binary = self.binary();
+        match self {
+            Function::PostLambda => RustFunction {
+                binary,
+                description: "POST /orders: validates a batch of orders and stores it for 24 hours",
+                memory_mb: 256,
+                // API Gateway gives up at 30 s; the handler's own deadline is 20 s.
+                timeout_seconds: 25,
+                environment: BTreeMap::from([(contract::TABLE_NAME.into(), table.name().into())]),
+                statements: vec![
+                    // DescribeTable opens the connection during init (cold start).
+                    Statement::allow("WriteOrders", ["dynamodb:BatchWriteItem", "dynamodb:DescribeTable"])
+                        .on([table.arn()]),
+                    key_use_via(
+                        ctx,
+                        "UseTableKey",
+                        "dynamodb",
+                        &["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                    ),
+                ],
+            },
+            Function::LambdaA => RustFunction {
+                binary,
+                description: "Asks the auction platform whether results are ready",
+                memory_mb: 128,
+                timeout_seconds: 10,
+                environment: BTreeMap::new(),
+                statements: vec![],
+            },
+            Function::LambdaB => RustFunction {
+                binary,
+                description: "Archives one accepted order in S3, fails with OrderRejected for a rejected one",
+                memory_mb: 128,
+                timeout_seconds: 15,
+                environment: BTreeMap::from([(contract::LOG_BUCKET.into(), bucket.bucket().into())]),
+                statements: vec![
+                    // Only keys of the archive's scheme (orders/order_...).
+                    Statement::allow("ArchiveOrders", ["s3:PutObject"])
+                        .on([format!("{}/{ARCHIVE_KEY_PREFIX}*", bucket.arn())]),
+                    key_use_via(ctx, "UseBucketKey", "s3", &["kms:GenerateDataKey"]),
+                ],
+            },
+        }
+    }
+}
+
+/// The deployed functions, in [`Function::ALL`] order.
 pub struct Functions {
-    pub post_lambda: Handle<LambdaFunction>,
-    pub lambda_a: Handle<LambdaFunction>,
-    pub lambda_b: Handle<LambdaFunction>,
+    deployed: BTreeMap<Function, Deployed>,
+}
+
+struct Deployed {
+    handle: Handle<LambdaFunction>,
+    /// Names of the environment variables tfgen sets on it.
+    environment: Vec<String>,
 }
 
 impl Functions {
-    pub fn all(&self) -> [&Handle<LambdaFunction>; 3] {
-        [&self.post_lambda, &self.lambda_a, &self.lambda_b]
+    pub fn iter(&self) -> impl Iterator<Item = (Function, &Handle<LambdaFunction>)> {
+        self.deployed.iter().map(|(f, d)| (*f, &d.handle))
+    }
+
+    /// The environment variables tfgen sets on `function` (names only).
+    pub fn environment(&self, function: Function) -> &[String] {
+        self.deployed.get(&function).map_or(&[], |d| &d.environment)
+    }
+}
+
+impl Index<Function> for Functions {
+    type Output = Handle<LambdaFunction>;
+
+    /// Every [`Function`] is deployed by [`build`]: indexing cannot miss.
+    fn index(&self, function: Function) -> &Handle<LambdaFunction> {
+        &self.deployed[&function].handle
     }
 }
 
@@ -55,60 +169,18 @@ pub fn build(
             default: Some(json!("../../target/lambda")),
         },
     );
-    let post_lambda = RustFunction {
-        binary: "post_lambda",
-        description: "POST /orders: validates a batch of orders and stores it for 24 hours",
-        memory_mb: 256,
-        // API Gateway gives up at 30 s; the handler's own deadline is 20 s.
-        timeout_seconds: 25,
-        environment: BTreeMap::from([("TABLE_NAME".into(), table.name().into())]),
-        statements: vec![
-            // DescribeTable opens the connection during init (cold start).
-            Statement::allow("WriteOrders", ["dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]).on([table.arn()]),
-            key_use_via(
-                ctx,
-                "UseTableKey",
-                "dynamodb",
-                &["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            ),
-        ],
-    };
-    let lambda_a = RustFunction {
-        binary: "lambda_a",
-        description: "Asks the auction platform whether results are ready",
-        memory_mb: 128,
-        timeout_seconds: 10,
-        environment: BTreeMap::new(),
-        statements: vec![],
-    };
-    let lambda_b = RustFunction {
-        binary: "lambda_b",
-        description: "Archives one accepted order in S3, fails with OrderRejected for a rejected one",
-        memory_mb: 128,
-        timeout_seconds: 15,
-        environment: BTreeMap::from([("LOG_BUCKET".into(), bucket.bucket().into())]),
-        statements: vec![
-            // Only keys of the archive's scheme (orders/order_...).
-            Statement::allow("ArchiveOrders", ["s3:PutObject"]).on([format!("{}/{ARCHIVE_KEY_PREFIX}*", bucket.arn())]),
-            key_use_via(ctx, "UseBucketKey", "s3", &["kms:GenerateDataKey"]),
-        ],
-    };
-    let functions = Functions {
-        post_lambda: rust_function(ctx, file, &zip_dir, post_lambda)?,
-        lambda_a: rust_function(ctx, file, &zip_dir, lambda_a)?,
-        lambda_b: rust_function(ctx, file, &zip_dir, lambda_b)?,
-    };
-    for (binary, function) in [
-        ("post_lambda", &functions.post_lambda),
-        ("lambda_a", &functions.lambda_a),
-        ("lambda_b", &functions.lambda_b),
-    ] {
+    let mut deployed = BTreeMap::new();
+    for function in Function::ALL {
+        let spec = function.spec(ctx, table, bucket);
+        let environment = spec.environment.keys().cloned().collect();
+        let handle = rust_function(ctx, file, &zip_dir, spec)?;
         file.output(
-            &format!("{binary}_function"),
-            Output::new(function.function_name(), "Lambda function name"),
+            &function.output_name(),
+            Output::new(handle.function_name(), "Lambda function name"),
         );
+        deployed.insert(function, Deployed { handle, environment });
     }
-    Ok(functions)
+    Ok(Functions { deployed })
 }
 
 /// Use of the platform key, only through `service` on the caller's behalf.

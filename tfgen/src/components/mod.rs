@@ -19,6 +19,7 @@ use crate::asl::StateMachine;
 use crate::aws::kms::KmsKey;
 use crate::core::{Configuration, Handle, Ref, SynthError, TfFile};
 use crate::env::Environment;
+use functions::{Function, Functions};
 
 /// What every component needs: the environment, the account, the key.
 pub struct Context {
@@ -58,6 +59,7 @@ pub struct Platform {
     pub config: Configuration,
     /// The pipeline's state machine, with references to the configuration.
     pub pipeline_definition: StateMachine,
+    pub functions: Functions,
 }
 
 /// The whole configuration of one environment.
@@ -88,16 +90,10 @@ pub fn build(env: &Environment) -> Result<Platform, SynthError> {
     let alerts = component(&mut config, "alerts", |f| Ok(alerts::build(&ctx, f)))?;
     let functions = component(&mut config, "functions", |f| functions::build(&ctx, f, &table, &bucket))?;
     let api = component(&mut config, "orders_api", |f| {
-        Ok(orders_api::build(&ctx, f, &functions.post_lambda))
+        Ok(orders_api::build(&ctx, f, &functions[Function::PostLambda]))
     })?;
     let pipeline = component(&mut config, "pipeline", |f| {
-        Ok(pipeline::build(
-            &ctx,
-            f,
-            &functions.lambda_a,
-            &functions.lambda_b,
-            &alerts,
-        ))
+        Ok(pipeline::build(&ctx, f, &functions, &alerts))
     })?;
     let dlq = component(&mut config, "schedule", |f| {
         Ok(schedule::build(&ctx, f, &pipeline.machine))
@@ -123,5 +119,6 @@ pub fn build(env: &Environment) -> Result<Platform, SynthError> {
     Ok(Platform {
         config,
         pipeline_definition: pipeline.definition,
+        functions,
     })
 }

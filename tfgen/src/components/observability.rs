@@ -48,13 +48,9 @@ pub fn build(ctx: &Context, file: &mut TfFile, w: &Watched) {
         dimensions: vec![("ApiId", w.api.api.id().into()), ("Stage", "$default".into())],
         statistic: "Sum",
     }];
-    let functions = [
-        ("post_lambda", &w.functions.post_lambda, true),
-        ("lambda_a", &w.functions.lambda_a, true),
-        ("lambda_b", &w.functions.lambda_b, false),
-    ];
-    for (binary, function, alarm_on_errors) in functions {
-        let watched = if alarm_on_errors {
+    for (function, handle) in w.functions.iter() {
+        let binary = function.binary();
+        let watched = if function.errors_are_failures() {
             vec!["Errors", "Throttles"]
         } else {
             vec!["Throttles"]
@@ -65,7 +61,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, w: &Watched) {
                 description: format!("{binary} reported {metric}"),
                 namespace: "AWS/Lambda",
                 metric,
-                dimensions: vec![("FunctionName", function.function_name().into())],
+                dimensions: vec![("FunctionName", handle.function_name().into())],
                 statistic: "Sum",
             });
         }
@@ -146,9 +142,8 @@ fn dashboard(w: &Watched) -> Value {
     let api_metric = |name: &str| json!(["AWS/ApiGateway", name, "ApiId", api, "Stage", "$default"]);
     let per_function = |metric: &str| -> Vec<Value> {
         w.functions
-            .all()
             .iter()
-            .map(|f| json!(["AWS/Lambda", metric, "FunctionName", f.function_name()]))
+            .map(|(_, f)| json!(["AWS/Lambda", metric, "FunctionName", f.function_name()]))
             .collect()
     };
     let table = w.table_name.to_string();

@@ -11,7 +11,6 @@
 use serde_json::json;
 
 use crate::asl::*;
-use crate::aws::lambda::LambdaFunction;
 use crate::aws::messaging::SnsTopic;
 use crate::aws::sfn::*;
 use crate::core::{Handle, Output, TfFile};
@@ -20,6 +19,7 @@ use crate::policy::Statement;
 
 use super::Context;
 use super::blocks::{log_group, service_role};
+use super::functions::{Function, Functions};
 
 pub use orders_domain::{ARCHIVE_WRITE_FAILED, ORDER_REJECTED};
 /// Step Functions' names for Lambda failures that are worth retrying.
@@ -30,6 +30,9 @@ const TRANSIENT_LAMBDA_ERRORS: [&str; 5] = [
     "Lambda.TooManyRequestsException",
     "States.Timeout",
 ];
+
+/// The functions [`Targets`] names: the pipeline may invoke these only.
+const INVOKED: [Function; 2] = [Function::LambdaA, Function::LambdaB];
 
 /// What the definition refers to, as references or (for tests) literals.
 pub struct Targets {
@@ -44,16 +47,10 @@ pub struct Pipeline {
     pub definition: StateMachine,
 }
 
-pub fn build(
-    ctx: &Context,
-    file: &mut TfFile,
-    lambda_a: &Handle<LambdaFunction>,
-    lambda_b: &Handle<LambdaFunction>,
-    alerts: &Handle<SnsTopic>,
-) -> Pipeline {
+pub fn build(ctx: &Context, file: &mut TfFile, functions: &Functions, alerts: &Handle<SnsTopic>) -> Pipeline {
     let targets = Targets {
-        lambda_a: lambda_a.arn().into(),
-        lambda_b: lambda_b.arn().into(),
+        lambda_a: functions[Function::LambdaA].arn().into(),
+        lambda_b: functions[Function::LambdaB].arn().into(),
         alert_topic: alerts.arn().into(),
     };
     let definition = definition(&ctx.env.pipeline, &targets);
@@ -63,8 +60,10 @@ pub fn build(
         "pipeline",
         format!("/aws/vendedlogs/states/{}", ctx.name("pipeline")),
     );
-    // The function and its versions/aliases.
-    let functions = |f: &Handle<LambdaFunction>| [f.arn().to_string(), format!("{}:*", f.arn())];
+    // The functions the definition invokes, and their versions/aliases.
+    let invoked = INVOKED
+        .iter()
+        .flat_map(|&f| [functions[f].arn().to_string(), format!("{}:*", functions[f].arn())]);
     let role = service_role(
         ctx,
         file,
@@ -72,8 +71,7 @@ pub fn build(
         "pipeline",
         "states.amazonaws.com",
         vec![
-            Statement::allow("InvokePipelineFunctions", ["lambda:InvokeFunction"])
-                .on(functions(lambda_a).into_iter().chain(functions(lambda_b))),
+            Statement::allow("InvokePipelineFunctions", ["lambda:InvokeFunction"]).on(invoked),
             Statement::allow("PublishAlerts", ["sns:Publish"]).on([alerts.arn()]),
             Statement::allow("EncryptAlerts", ["kms:GenerateDataKey", "kms:Decrypt"]).on([ctx.key.arn()]),
             // Log delivery and X-Ray APIs have no resource-level permissions.
@@ -186,21 +184,125 @@ fn fail_run_on_anything(next: &str) -> Vec<Catcher> {
     }]
 }
 
-/// The definition for the given settings and targets.
+/// The definition for the given settings and targets: the results loop,
+/// then the orders, with an alert before every way a run can fail.
 pub fn definition(settings: &PipelineSettings, targets: &Targets) -> StateMachine {
-    let timeout = settings.task_timeout_seconds;
+    let states = [
+        ("StartAttempts", start_attempts()),
+        ("FetchAuctionResults", fetch_auction_results(settings, targets)),
+        ("CountAttempt", count_attempt()),
+        ("ResultsReady", results_ready(settings)),
+        ("WaitForResults", wait_for_results(settings)),
+        ("ArchiveOrders", archive_orders(settings, targets)),
+        ("Done", State::Succeed(Succeed {})),
+        ("AlertGaveUp", alert_gave_up(targets)),
+        ("GaveUp", gave_up(settings)),
+        ("AlertRunFailed", alert_run_failed(targets)),
+        ("RunFailed", run_failed()),
+    ];
+    StateMachine {
+        comment: "Fetch auction results, archive accepted orders, alert on rejected ones".into(),
+        query_language: QueryLanguage::JSONPath,
+        start_at: "StartAttempts".into(),
+        timeout_seconds: settings.run_timeout_seconds,
+        states: named(states),
+    }
+}
+
+fn named<const N: usize>(states: [(&str, State); N]) -> std::collections::BTreeMap<String, State> {
+    states
+        .into_iter()
+        .map(|(name, state)| (name.to_string(), state))
+        .collect()
+}
+
+/// The attempt counter starts at 0.
+fn start_attempts() -> State {
+    State::Pass(Pass {
+        parameters: Some(json!({ "attempt": 0 })),
+        flow: Flow::next("FetchAuctionResults"),
+        ..Pass::default()
+    })
+}
+
+/// Asks lambda_a; transient errors retried, anything else fails the run.
+fn fetch_auction_results(settings: &PipelineSettings, targets: &Targets) -> State {
     let mut fetch = invoke(
         &targets.lambda_a,
         ("Payload", json!({ "attempt.$": "$.attempt" })),
-        timeout,
+        settings.task_timeout_seconds,
         Flow::next("CountAttempt"),
     );
     fetch.result_path = Some(ResultPath::At("$.auction".into()));
     fetch.retry = vec![retry(&TRANSIENT_LAMBDA_ERRORS)];
     fetch.catch = fail_run_on_anything("AlertRunFailed");
+    State::Task(fetch)
+}
 
+fn count_attempt() -> State {
+    State::Pass(Pass {
+        parameters: Some(json!({ "attempt.$": "States.MathAdd($.attempt, 1)", "auction.$": "$.auction" })),
+        flow: Flow::next("ResultsReady"),
+        ..Pass::default()
+    })
+}
+
+/// Results ready: archive; attempts used up: alert and give up; else wait.
+fn results_ready(settings: &PipelineSettings) -> State {
+    State::Choice(Choice {
+        choices: vec![
+            ChoiceRule {
+                variable: "$.auction.payload.results".into(),
+                test: Comparison::BooleanEquals(true),
+                next: "ArchiveOrders".into(),
+            },
+            ChoiceRule {
+                variable: "$.attempt".into(),
+                test: Comparison::NumericGreaterThanEquals(settings.max_attempts),
+                next: "AlertGaveUp".into(),
+            },
+        ],
+        default: Some("WaitForResults".into()),
+        ..Choice::default()
+    })
+}
+
+fn wait_for_results(settings: &PipelineSettings) -> State {
+    State::Wait(Wait {
+        seconds: settings.wait_seconds,
+        flow: Flow::next("FetchAuctionResults"),
+        ..Wait::default()
+    })
+}
+
+/// Every order through lambda_b, in parallel, each with the run's identity.
+fn archive_orders(settings: &PipelineSettings, targets: &Targets) -> State {
+    State::Map(Map {
+        items_path: "$.auction.payload.orders".into(),
+        item_selector: Some(json!({
+            "order.$": "$$.Map.Item.Value",
+            "item_index.$": "$$.Map.Item.Index",
+            "run_id.$": "$$.Execution.Name",
+            "run_started_at.$": "$$.Execution.StartTime",
+        })),
+        max_concurrency: settings.max_concurrency,
+        item_processor: per_order(settings, targets),
+        result_path: Some(ResultPath::At("$.archived".into())),
+        catch: fail_run_on_anything("AlertRunFailed"),
+        flow: Flow::next("Done"),
+        ..Map::default()
+    })
+}
+
+/// One order: archive it; a rejected one is alerted and the run goes on.
+fn per_order(settings: &PipelineSettings, targets: &Targets) -> ItemProcessor {
     // lambda_b gets the order with the run's identity (see ItemSelector).
-    let mut archive = invoke(&targets.lambda_b, ("Payload.$", json!("$")), timeout, Flow::End);
+    let mut archive = invoke(
+        &targets.lambda_b,
+        ("Payload.$", json!("$")),
+        settings.task_timeout_seconds,
+        Flow::End,
+    );
     let mut archive_retry = TRANSIENT_LAMBDA_ERRORS.to_vec();
     archive_retry.push(ARCHIVE_WRITE_FAILED);
     archive.retry = vec![retry(&archive_retry)];
@@ -209,140 +311,62 @@ pub fn definition(settings: &PipelineSettings, targets: &Targets) -> StateMachin
         result_path: Some(ResultPath::At("$.error".into())),
         next: "AlertOrderRejected".into(),
     }];
-
-    let per_order = ItemProcessor {
+    let alert_rejected = alert(
+        &targets.alert_topic,
+        "Auction order rejected",
+        json!(
+            "States.Format('Order {} was rejected in run {}: {}', States.JsonToString($.order), $.run_id, $.error.Cause)"
+        ),
+        json!({
+            "error.$": "$.error.Error",
+            "cause.$": "$.error.Cause",
+            "order.$": "States.JsonToString($.order)",
+            "run_id.$": "$.run_id",
+        }),
+        Flow::End,
+    );
+    ItemProcessor {
         start_at: "ArchiveOrder".into(),
-        states: [
-            ("ArchiveOrder".to_string(), State::Task(archive)),
-            (
-                "AlertOrderRejected".into(),
-                State::Task(alert(
-                    &targets.alert_topic,
-                    "Auction order rejected",
-                    json!("States.Format('Order {} was rejected in run {}: {}', States.JsonToString($.order), $.run_id, $.error.Cause)"),
-                    json!({
-                        "error.$": "$.error.Error",
-                        "cause.$": "$.error.Cause",
-                        "order.$": "States.JsonToString($.order)",
-                        "run_id.$": "$.run_id",
-                    }),
-                    Flow::End,
-                )),
-            ),
-        ]
-        .into(),
+        states: named([
+            ("ArchiveOrder", State::Task(archive)),
+            ("AlertOrderRejected", State::Task(alert_rejected)),
+        ]),
         ..ItemProcessor::default()
-    };
-
-    let states = [
-        (
-            "StartAttempts",
-            State::Pass(Pass {
-                parameters: Some(json!({ "attempt": 0 })),
-                flow: Flow::next("FetchAuctionResults"),
-                ..Pass::default()
-            }),
-        ),
-        ("FetchAuctionResults", State::Task(fetch)),
-        (
-            "CountAttempt",
-            State::Pass(Pass {
-                parameters: Some(json!({ "attempt.$": "States.MathAdd($.attempt, 1)", "auction.$": "$.auction" })),
-                flow: Flow::next("ResultsReady"),
-                ..Pass::default()
-            }),
-        ),
-        (
-            "ResultsReady",
-            State::Choice(Choice {
-                choices: vec![
-                    ChoiceRule {
-                        variable: "$.auction.payload.results".into(),
-                        test: Comparison::BooleanEquals(true),
-                        next: "ArchiveOrders".into(),
-                    },
-                    ChoiceRule {
-                        variable: "$.attempt".into(),
-                        test: Comparison::NumericGreaterThanEquals(settings.max_attempts),
-                        next: "AlertGaveUp".into(),
-                    },
-                ],
-                default: Some("WaitForResults".into()),
-                ..Choice::default()
-            }),
-        ),
-        (
-            "WaitForResults",
-            State::Wait(Wait {
-                seconds: settings.wait_seconds,
-                flow: Flow::next("FetchAuctionResults"),
-                ..Wait::default()
-            }),
-        ),
-        (
-            "ArchiveOrders",
-            State::Map(Map {
-                items_path: "$.auction.payload.orders".into(),
-                item_selector: Some(json!({
-                    "order.$": "$$.Map.Item.Value",
-                    "item_index.$": "$$.Map.Item.Index",
-                    "run_id.$": "$$.Execution.Name",
-                    "run_started_at.$": "$$.Execution.StartTime",
-                })),
-                max_concurrency: settings.max_concurrency,
-                item_processor: per_order,
-                result_path: Some(ResultPath::At("$.archived".into())),
-                catch: fail_run_on_anything("AlertRunFailed"),
-                flow: Flow::next("Done"),
-                ..Map::default()
-            }),
-        ),
-        ("Done", State::Succeed(Succeed {})),
-        (
-            "AlertGaveUp",
-            State::Task(alert(
-                &targets.alert_topic,
-                "Auction results not ready",
-                json!(
-                    "States.Format('The auction platform had no results after {} attempts; run {} stops here.', $.attempt, $$.Execution.Name)"
-                ),
-                json!({ "error": "AuctionResultsNotReady", "attempts.$": "States.Format('{}', $.attempt)", "run_id.$": "$$.Execution.Name" }),
-                Flow::next("GaveUp"),
-            )),
-        ),
-        (
-            "GaveUp",
-            State::Fail(Fail {
-                error: "AuctionResultsNotReady".into(),
-                cause: format!("lambda_a reported no results {} times", settings.max_attempts),
-            }),
-        ),
-        (
-            "AlertRunFailed",
-            State::Task(alert(
-                &targets.alert_topic,
-                "Auction pipeline run failed",
-                json!("States.Format('Run {} failed: {} ({})', $$.Execution.Name, $.error.Error, $.error.Cause)"),
-                json!({ "error.$": "$.error.Error", "cause.$": "$.error.Cause", "run_id.$": "$$.Execution.Name" }),
-                Flow::next("RunFailed"),
-            )),
-        ),
-        (
-            "RunFailed",
-            State::Fail(Fail {
-                error: "PipelineRunFailed".into(),
-                cause: "An unexpected error stopped the run; see the alert".into(),
-            }),
-        ),
-    ];
-    StateMachine {
-        comment: "Fetch auction results, archive accepted orders, alert on rejected ones".into(),
-        query_language: QueryLanguage::JSONPath,
-        start_at: "StartAttempts".into(),
-        timeout_seconds: settings.run_timeout_seconds,
-        states: states
-            .into_iter()
-            .map(|(name, state)| (name.to_string(), state))
-            .collect(),
     }
+}
+
+fn alert_gave_up(targets: &Targets) -> State {
+    State::Task(alert(
+        &targets.alert_topic,
+        "Auction results not ready",
+        json!(
+            "States.Format('The auction platform had no results after {} attempts; run {} stops here.', $.attempt, $$.Execution.Name)"
+        ),
+        json!({ "error": "AuctionResultsNotReady", "attempts.$": "States.Format('{}', $.attempt)", "run_id.$": "$$.Execution.Name" }),
+        Flow::next("GaveUp"),
+    ))
+}
+
+fn gave_up(settings: &PipelineSettings) -> State {
+    State::Fail(Fail {
+        error: "AuctionResultsNotReady".into(),
+        cause: format!("lambda_a reported no results {} times", settings.max_attempts),
+    })
+}
+
+fn alert_run_failed(targets: &Targets) -> State {
+    State::Task(alert(
+        &targets.alert_topic,
+        "Auction pipeline run failed",
+        json!("States.Format('Run {} failed: {} ({})', $$.Execution.Name, $.error.Error, $.error.Cause)"),
+        json!({ "error.$": "$.error.Error", "cause.$": "$.error.Cause", "run_id.$": "$$.Execution.Name" }),
+        Flow::next("RunFailed"),
+    ))
+}
+
+fn run_failed() -> State {
+    State::Fail(Fail {
+        error: "PipelineRunFailed".into(),
+        cause: "An unexpected error stopped the run; see the alert".into(),
+    })
 }
