@@ -5,6 +5,7 @@ SHELL := bash
 MAKEFLAGS += --no-builtin-rules
 
 include mk/tools.mk
+include mk/manifest.mk
 include mk/lambdas.mk
 include mk/tfgen.mk
 include mk/local.mk

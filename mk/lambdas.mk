@@ -1,6 +1,8 @@
 # Lambda functions: build, package, sizes. (Owned by the lambdas work.)
 
-LAMBDA_BINS := post_lambda lambda_a lambda_b
+# The functions' cargo packages and binaries, from tfgen's manifest.
+LAMBDA_CRATES = $(call manifest_list,crates)
+LAMBDA_BINS = $(call manifest_list,binaries)
 # cargo-lambda's default layout, which the Terraform configuration refers to
 # (target/lambda/<bin>/bootstrap.zip); pinned so CARGO_TARGET_DIR cannot move it.
 LAMBDA_DIR  := target/lambda
@@ -14,12 +16,12 @@ lambdas: $(VENV_STAMP) ## Build the Lambda zips into target/lambda/<bin>/bootstr
 ifeq ($(LAMBDA_ARM64),yes)
 	@echo "==> building the arm64 Lambda zips"
 	@$(WITH_VENV) cargo lambda build --release --arm64 --output-format zip \
-		--lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(LAMBDA_BINS))
+		--lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(LAMBDA_CRATES))
 else
 	@echo "==> NOTE: no aarch64 Rust target here; building for the host ($$(uname -m))."
 	@echo "    These zips are for local checks only, not for the arm64 functions (CodeBuild builds arm64 natively)."
 	@$(WITH_VENV) cargo lambda build --release --output-format zip \
-		--lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(LAMBDA_BINS))
+		--lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(LAMBDA_CRATES))
 endif
 	@$(MAKE) --no-print-directory sizes
 

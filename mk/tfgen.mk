@@ -12,9 +12,10 @@
 ENV ?= dev
 TFGEN := cargo run --quiet -p tfgen --
 PLAN_FILE = $(ENV).tfplan
-TF_STACKS := local dev prod bootstrap
-# What checkov scans: the environments that reach AWS.
-SCANNED_ENVS := dev prod
+# Every configuration tfgen writes, and what checkov scans (the environments
+# that reach AWS): from tfgen's manifest.
+TF_STACKS = $(call manifest_list,validate)
+SCANNED_ENVS = $(call manifest_list,scan)
 
 .PHONY: synth synth-check validate checkov plan apply graph outputs
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from . import manifest
 from .processes import CloudError
 from .runs import start_run, summarize, wait_for
 from .stack import CloudSettings, LocalCloud, clients_for, running_cloud_state
@@ -163,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     dry_run = commands.add_parser(
         "deploy-dry-run", help="bootstrap, init, plan and apply an environment against a fresh emulator"
     )
-    dry_run.add_argument("--env", default="dev", choices=["dev", "prod"])
+    deployed = manifest.load(REPO / "terraform" / "manifest.json").deployed
+    dry_run.add_argument("--env", default=deployed[0], choices=deployed)
     dry_run.set_defaults(run=deploy_dry_run_command)
     args = parser.parse_args(argv)
     try:

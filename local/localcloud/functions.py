@@ -13,20 +13,26 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
+from . import manifest
 from .processes import CloudError
 
-FUNCTIONS = ("post_lambda", "lambda_a", "lambda_b")
+
+def build_command(functions: tuple[manifest.Function, ...]) -> list[str]:
+    """`cargo build` of every function tfgen's manifest lists."""
+    return ["cargo", "build", "--quiet", "--bins"] + [f"--package={f.crate}" for f in functions]
 
 
-def build_and_package(repo: Path, zip_dir: Path, progress: Callable[[str], None]) -> None:
+def build_and_package(
+    repo: Path, zip_dir: Path, progress: Callable[[str], None], functions: tuple[manifest.Function, ...] | None = None
+) -> None:
+    functions = manifest.load(repo / "terraform" / "manifest.json").functions if functions is None else functions
     progress("==> building the functions (cargo build)")
-    command = ["cargo", "build", "--quiet", "--bins"] + [f"--package={f}" for f in FUNCTIONS]
-    if subprocess.run(command, cwd=repo).returncode != 0:
+    if subprocess.run(build_command(functions), cwd=repo).returncode != 0:
         raise CloudError("cargo build failed (see above)")
     target = Path(os.environ.get("CARGO_TARGET_DIR", repo / "target"))
-    for function in FUNCTIONS:
-        binary = target / "debug" / function
-        archive = zip_dir / function / "bootstrap.zip"
+    for function in functions:
+        binary = target / "debug" / function.binary
+        archive = zip_dir / function.binary / "bootstrap.zip"
         archive.parent.mkdir(parents=True, exist_ok=True)
         if archive.exists() and archive.stat().st_mtime >= binary.stat().st_mtime:
             continue

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import boto3
 from botocore.config import Config
 
+from . import manifest
 from .functions import build_and_package
 from .processes import Child, CloudError, Supervisor, port_open, tail
 
@@ -164,12 +165,29 @@ class LocalCloud:
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "S3_FORCE_PATH_STYLE": "true",
-            "TABLE_NAME": self.outputs["orders_table_name"],
-            "LOG_BUCKET": self.outputs["results_bucket_name"],
+            **self.function_environment(),
         })
         env.update(s.runtime_env)
         env.update(extra or {})
         return env
+
+    def function_environment(self) -> dict[str, str]:
+        """The environment tfgen gives the functions, as the emulator holds
+        it after the apply: `cargo lambda watch` runs every function in one
+        environment, so the variables are merged (a clash is an error)."""
+        merged: dict[str, str] = {}
+        lambda_client = self.client("lambda")
+        for function in manifest.load(self.settings.repo / "terraform" / "manifest.json").functions:
+            name = self.outputs[function.output]
+            config = lambda_client.get_function_configuration(FunctionName=name)
+            variables: dict[str, str] = config.get("Environment", {}).get("Variables", {})
+            missing = set(function.environment) - variables.keys()
+            if missing:
+                raise CloudError(f"{name} lacks {sorted(missing)} in the emulator: is terraform/local current?")
+            for key, value in variables.items():
+                if merged.setdefault(key, value) != value:
+                    raise CloudError(f"functions disagree on {key} ({merged[key]!r}, {value!r}); they share one runtime")
+        return merged
 
     def start_runtime(self, extra_env: dict[str, str] | None = None) -> None:
         s = self.settings

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from localcloud import manifest
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -91,7 +92,7 @@ def test_ci_needs_no_aws_credentials() -> None:
         assert "AWS_ACCESS_KEY_ID" not in text and "aws-actions/configure-aws-credentials" not in text
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", manifest.load().deployed)
 def test_the_generated_codebuild_projects_use_these_buildspecs_and_set_env(env: str) -> None:
     delivery = json.loads((REPO / "terraform" / env / "delivery.tf.json").read_text())
     projects = delivery["resource"]["aws_codebuild_project"]

@@ -1,0 +1,121 @@
+"""tfgen's manifest is the one list of functions and environments: a
+function or an environment added there reaches the Makefile targets and the
+local cloud without another edit (checked on a scratch copy of the manifest
+with one more of each)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, Launcher, create_role, tiny_zip
+from localcloud import CloudSettings, LocalCloud, manifest
+from localcloud.functions import build_command
+from localcloud.processes import CloudError
+
+COMMITTED = REPO / "terraform" / "manifest.json"
+
+
+def scratch_manifest(tmp_path: Path) -> Path:
+    """The committed manifest plus a function `lambda_c` and an environment
+    `staging` (deployed, scanned), as tfgen writes them."""
+    raw = json.loads(COMMITTED.read_text())
+    raw["functions"].append(
+        {"crate": "lambda_c", "binary": "lambda_c", "output": "lambda_c_function", "environment": ["C_TABLE"]}
+    )
+    raw["environments"].append({"name": "staging", "emulated": False, "deployed": True})
+    raw["stacks"]["validate"].insert(-1, "staging")
+    raw["stacks"]["scan"].append("staging")
+    path = tmp_path / "terraform" / "manifest.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(raw))
+    return path
+
+
+def make_dry_run(*args: str) -> str:
+    result = subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_committed_manifest_lists_the_functions_and_environments() -> None:
+    loaded = manifest.load(COMMITTED)
+    assert loaded.binaries == ["post_lambda", "lambda_a", "lambda_b"]
+    assert [e.name for e in loaded.environments] == ["local", "dev", "prod"]
+    assert loaded.deployed == ["dev", "prod"]
+    assert list(loaded.validate) == ["local", "dev", "prod", "bootstrap"]
+
+
+def test_a_new_function_reaches_the_makefile_and_the_local_cloud_build(tmp_path: Path) -> None:
+    scratch = scratch_manifest(tmp_path)
+    lambdas = make_dry_run("lambdas", f"MANIFEST={scratch}")
+    assert "-p post_lambda -p lambda_a -p lambda_b -p lambda_c" in lambdas
+    assert "lambda_c" in make_dry_run("sizes", f"MANIFEST={scratch}")
+    assert "--package=lambda_c" in build_command(manifest.load(scratch).functions)
+
+
+def test_a_new_environment_is_validated_scanned_and_deployable(tmp_path: Path) -> None:
+    scratch = scratch_manifest(tmp_path)
+    checks = make_dry_run("validate", "checkov", f"MANIFEST={scratch}")
+    assert "for stack in local dev prod staging bootstrap" in checks
+    assert "-d terraform/dev -d terraform/prod -d terraform/staging" in checks
+    assert manifest.load(scratch).deployed == ["dev", "prod", "staging"]
+
+
+def test_a_missing_manifest_fails_the_targets_that_need_it_with_a_message() -> None:
+    result = subprocess.run(
+        ["make", "-n", "validate", "MANIFEST=/nonexistent/manifest.json"], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "lists no validate: run `make synth`" in result.stderr
+
+
+def cloud_on(launcher: Launcher, repo: Path, outputs: dict[str, Any]) -> LocalCloud:
+    cloud = LocalCloud(CloudSettings(repo=repo, workdir=repo / "work", moto_port=launcher.port))
+    cloud.outputs = outputs
+    return cloud
+
+
+def deploy(launcher: Launcher, functions: dict[str, dict[str, str]]) -> dict[str, Any]:
+    role = create_role(launcher)
+    for name, variables in functions.items():
+        launcher.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="provided.al2023",
+            Handler=name,
+            Role=role,
+            Code={"ZipFile": tiny_zip()},
+            Environment={"Variables": variables},
+        )
+    return {f"{name}_function": name for name in functions}
+
+
+def test_the_runtime_gets_the_environment_tfgen_set_on_each_listed_function(
+    launcher: Launcher, tmp_path: Path
+) -> None:
+    scratch_manifest(tmp_path)
+    outputs = deploy(
+        launcher,
+        {
+            "post_lambda": {"TABLE_NAME": "orders"},
+            "lambda_a": {},
+            "lambda_b": {"LOG_BUCKET": "results"},
+            "lambda_c": {"C_TABLE": "c"},
+        },
+    )
+    environment = cloud_on(launcher, tmp_path, outputs).function_environment()
+    assert environment == {"TABLE_NAME": "orders", "LOG_BUCKET": "results", "C_TABLE": "c"}
+
+
+def test_a_variable_the_manifest_names_but_the_function_lacks_stops_the_cloud(
+    launcher: Launcher, tmp_path: Path
+) -> None:
+    copy = tmp_path / "terraform" / "manifest.json"
+    copy.parent.mkdir(parents=True)
+    copy.write_text(COMMITTED.read_text())
+    outputs = deploy(launcher, {"post_lambda": {}, "lambda_a": {}, "lambda_b": {"LOG_BUCKET": "results"}})
+    with pytest.raises(CloudError, match=r"post_lambda lacks \['TABLE_NAME'\]"):
+        cloud_on(launcher, tmp_path, outputs).function_environment()
