@@ -1,19 +1,17 @@
-"""moto's Step Functions interpreter runs a pipeline shaped like the project's,
-its Lambda tasks reaching the (fake) local runtime through the launcher.
+"""moto's Step Functions interpreter runs the project's pipeline, its Lambda
+tasks reaching the (fake) local runtime through the launcher.
 
-The definition uses JSONPath only (the interpreter cannot run JSONata or
-Variables) and the shapes the project's pipeline uses: a Pass setting a
-counter, lambda:invoke tasks with Parameters/Payload paths, ResultSelector
-taking `$.Payload` whole, `States.MathAdd`, a Choice on a boolean and on the
-counter, a Wait loop, an inline Map with ItemSelector over the context
-object, Retry on a custom error, Catch on OrderRejected, sns:publish with a
-JSON message, and a Fail state.
+The definition is the `local` one exactly as tfgen writes it (`tfgen asl
+--env local`), never a copy: only its references to the functions and the
+alert topic are replaced by what this test creates. So a change to the
+pipeline is run here as it will run in the local cloud.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -23,6 +21,7 @@ from typing import Any
 import pytest
 from conftest import (
     ACCOUNT,
+    REPO,
     FakeRuntime,
     Launcher,
     Responder,
@@ -32,156 +31,52 @@ from conftest import (
     ok,
 )
 
-MAX_ATTEMPTS = 3
 ORDERS = [{"status": "accepted", "power": 1}, {"status": "rejected", "power": 2}]
+# The references in `tfgen asl` output, replaced by what deploy() creates.
+LAMBDA_A_REF = "${aws_lambda_function.lambda_a.arn}"
+LAMBDA_B_REF = "${aws_lambda_function.lambda_b.arn}"
+TOPIC_REF = "${aws_sns_topic.alerts.arn}"
 
 
-def pipeline_definition(lambda_a: str, lambda_b: str, topic: str) -> dict[str, Any]:
-    return {
-        "Comment": "auction results -> one lambda_b per order, alerts on SNS",
-        "StartAt": "InitAttempts",
-        "TimeoutSeconds": 120,
-        "States": {
-            "InitAttempts": {
-                "Type": "Pass",
-                "Parameters": {"attempts": 0},
-                "ResultPath": "$.loop",
-                "Next": "GetResults",
-            },
-            "GetResults": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "Parameters": {
-                    "FunctionName": lambda_a,
-                    "Payload": {"attempt.$": "$.loop.attempts", "run.$": "$$.Execution.Name"},
-                },
-                "ResultSelector": {"body.$": "$.Payload"},
-                "ResultPath": "$.results",
-                "TimeoutSeconds": 30,
-                "Retry": [
-                    {
-                        "ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"],
-                        "IntervalSeconds": 1,
-                        "MaxAttempts": 2,
-                    }
-                ],
-                "Next": "CountAttempt",
-            },
-            "CountAttempt": {
-                "Type": "Pass",
-                "Parameters": {"attempts.$": "States.MathAdd($.loop.attempts, 1)"},
-                "ResultPath": "$.loop",
-                "Next": "ResultsReady?",
-            },
-            "ResultsReady?": {
-                "Type": "Choice",
-                "Choices": [
-                    {"Variable": "$.results.body.results", "BooleanEquals": True, "Next": "ProcessOrders"},
-                    {
-                        "Variable": "$.loop.attempts",
-                        "NumericGreaterThanEquals": MAX_ATTEMPTS,
-                        "Next": "AlertGiveUp",
-                    },
-                ],
-                "Default": "WaitForResults",
-            },
-            "WaitForResults": {"Type": "Wait", "Seconds": 1, "Next": "GetResults"},
-            "ProcessOrders": {
-                "Type": "Map",
-                "ItemsPath": "$.results.body.orders",
-                "ItemSelector": {
-                    "order.$": "$$.Map.Item.Value",
-                    "index.$": "$$.Map.Item.Index",
-                    "run.$": "$$.Execution.Name",
-                    "started.$": "$$.Execution.StartTime",
-                },
-                "MaxConcurrency": 2,
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "INLINE"},
-                    "StartAt": "ArchiveOrder",
-                    "States": {
-                        "ArchiveOrder": {
-                            "Type": "Task",
-                            "Resource": "arn:aws:states:::lambda:invoke",
-                            "Parameters": {
-                                "FunctionName": lambda_b,
-                                "Payload": {
-                                    "order.$": "$.order",
-                                    "index.$": "$.index",
-                                    "run.$": "$.run",
-                                    "started.$": "$.started",
-                                },
-                            },
-                            "ResultSelector": {"archived.$": "$.Payload"},
-                            "TimeoutSeconds": 30,
-                            "Retry": [
-                                {
-                                    "ErrorEquals": ["ArchiveWriteFailed"],
-                                    "IntervalSeconds": 1,
-                                    "MaxAttempts": 2,
-                                    "BackoffRate": 2,
-                                }
-                            ],
-                            "Catch": [
-                                {"ErrorEquals": ["OrderRejected"], "ResultPath": "$.error", "Next": "AlertRejected"}
-                            ],
-                            "End": True,
-                        },
-                        "AlertRejected": {
-                            "Type": "Task",
-                            "Resource": "arn:aws:states:::sns:publish",
-                            "Parameters": {
-                                "TopicArn": topic,
-                                "Subject": "Order rejected",
-                                "Message": {
-                                    "alert": "order_rejected",
-                                    "summary.$": "States.Format('Order {} of run {} was rejected', $.index, $.run)",
-                                    "order.$": "States.JsonToString($.order)",
-                                    "error.$": "$.error.Error",
-                                    "cause.$": "$.error.Cause",
-                                },
-                            },
-                            "ResultPath": None,
-                            "TimeoutSeconds": 30,
-                            "End": True,
-                        },
-                    },
-                },
-                "ResultPath": "$.processed",
-                "Next": "Done",
-            },
-            "Done": {"Type": "Succeed"},
-            "AlertGiveUp": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::sns:publish",
-                "Parameters": {
-                    "TopicArn": topic,
-                    "Subject": "No auction results",
-                    "Message": {
-                        "alert": "gave_up",
-                        "summary.$": "States.Format('No auction results after {} attempts', $.loop.attempts)",
-                    },
-                },
-                "ResultPath": None,
-                "TimeoutSeconds": 30,
-                "Next": "GaveUp",
-            },
-            "GaveUp": {
-                "Type": "Fail",
-                "Error": "ResultsNotReady",
-                "Cause": "lambda_a did not return results within the attempt bound",
-            },
-        },
-    }
+@pytest.fixture(scope="module")
+def local_definition() -> str:
+    """The local pipeline exactly as tfgen writes it (`tfgen asl --env local`)."""
+    result = subprocess.run(
+        ["cargo", "run", "--quiet", "-p", "tfgen", "--", "asl", "--env", "local"],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def max_attempts(definition: dict[str, Any]) -> int:
+    """The attempt bound of the results loop, as the definition states it."""
+    [bound] = [
+        rule["NumericGreaterThanEquals"]
+        for state in definition["States"].values()
+        for rule in state.get("Choices", [])
+        if rule["Variable"] == "$.attempt"
+    ]
+    return int(bound)
+
+
+def pipeline_definition(template: str, lambda_a: str, lambda_b: str, topic: str) -> dict[str, Any]:
+    for reference in (LAMBDA_A_REF, LAMBDA_B_REF, TOPIC_REF):
+        assert reference in template, f"tfgen asl no longer refers to {reference}"
+    text = template.replace(LAMBDA_A_REF, lambda_a).replace(LAMBDA_B_REF, lambda_b).replace(TOPIC_REF, topic)
+    assert "${" not in text, "a reference this test does not know"
+    definition: dict[str, Any] = json.loads(text)
+    return definition
 
 
 @dataclass
 class Stack:
     state_machine: str
     queue_url: str
+    max_attempts: int
 
 
-def deploy(launcher: Launcher) -> Stack:
+def deploy(launcher: Launcher, template: str) -> Stack:
     """What the project's local Terraform creates for the pipeline."""
     role = create_role(launcher)
     lambda_a = create_function(launcher, "orders-local-lambda-a", "lambda_a", role)
@@ -193,7 +88,7 @@ def deploy(launcher: Launcher) -> Stack:
     sns.subscribe(
         TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
     )
-    definition = pipeline_definition(lambda_a, lambda_b, topic)
+    definition = pipeline_definition(template, lambda_a, lambda_b, topic)
     sfn = launcher.client("stepfunctions")
     assert sfn.validate_state_machine_definition(definition=json.dumps(definition))["result"] == "OK"
     state_machine = sfn.create_state_machine(
@@ -202,7 +97,7 @@ def deploy(launcher: Launcher) -> Stack:
         roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
         type="STANDARD",
     )["stateMachineArn"]
-    return Stack(state_machine, queue_url)
+    return Stack(state_machine, queue_url, max_attempts(definition))
 
 
 def run(launcher: Launcher, stack: Stack, name: str, timeout_s: float = 60) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -252,15 +147,15 @@ def lambda_b_failing_first_write() -> Responder:
             first = writes["all"] == 1
         if first:
             return function_error("ArchiveWriteFailed", "S3 said 503, try again")
-        return ok({"key": f"orders/order_{event['started']}_{event['index']}.json"})
+        return ok({"key": f"orders/order_{event['run_started_at']}_{event['item_index']}.json"})
 
     return answer
 
 
-def test_pipeline_runs_to_succeeded(launcher: Launcher, fake_runtime: FakeRuntime) -> None:
+def test_pipeline_runs_to_succeeded(launcher: Launcher, fake_runtime: FakeRuntime, local_definition: str) -> None:
     fake_runtime.on("lambda_a", lambda_a_ready_after(not_ready=2))
     fake_runtime.on("lambda_b", lambda_b_failing_first_write())
-    stack = deploy(launcher)
+    stack = deploy(launcher, local_definition)
 
     started = time.monotonic()
     execution, events = run(launcher, stack, "run-ok")
@@ -268,21 +163,20 @@ def test_pipeline_runs_to_succeeded(launcher: Launcher, fake_runtime: FakeRuntim
 
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     output = json.loads(execution["output"])
-    assert output["loop"] == {"attempts": 3}
-    archived, rejected = output["processed"]
-    assert archived["archived"]["key"].startswith("orders/order_")
+    assert output["attempt"] == 3
+    archived, rejected = output["archived"]
+    assert archived["payload"]["key"].startswith("orders/order_")
     assert rejected["error"]["Error"] == "OrderRejected"  # Catch saw the function's errorType
 
     # lambda_a: 2 "not ready" + 1 ready; lambda_b: a failed write, its retry, the rejected order.
     a_calls, b_calls = fake_runtime.calls_to("lambda_a"), fake_runtime.calls_to("lambda_b")
     assert [c.event["attempt"] for c in a_calls] == [0, 1, 2]
-    assert all(c.event["run"] == "run-ok" for c in a_calls)
     assert len(b_calls) == 3
-    assert sorted(c.event["index"] for c in b_calls) == [0, 0, 1]
+    assert sorted(c.event["item_index"] for c in b_calls) == [0, 0, 1]
     # $$.Execution.StartTime, as AWS writes it (moto's own is a datetime)
-    [started_at] = {c.event["started"] for c in b_calls}
+    [started_at] = {c.event["run_started_at"] for c in b_calls}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", started_at), started_at
-    assert {c.event["run"] for c in b_calls} == {"run-ok"}
+    assert {c.event["run_id"] for c in b_calls} == {"run-ok"}
 
     # History: six Lambda tasks, the retried failure and the caught one, one alert, two waits.
     tasks = lambda_tasks(events)
@@ -301,45 +195,56 @@ def test_pipeline_runs_to_succeeded(launcher: Launcher, fake_runtime: FakeRuntim
     assert len(sns_tasks) == 1
 
     [alert] = alerts(launcher, stack)
-    assert alert["alert"] == "order_rejected"
-    assert alert["error"] == "OrderRejected"
-    assert json.loads(alert["cause"]) == {"errorType": "OrderRejected", "errorMessage": "Order status is rejected!"}
-    assert json.loads(alert["order"]) == {"status": "rejected", "power": 2}
-    assert alert["summary"] == "Order 1 of run run-ok was rejected"
+    assert alert["content"]["title"] == "Auction order rejected"
+    context = alert["metadata"]["additionalContext"]
+    assert context["error"] == "OrderRejected"
+    assert json.loads(context["cause"]) == {"errorType": "OrderRejected", "errorMessage": "Order status is rejected!"}
+    assert json.loads(context["order"]) == {"status": "rejected", "power": 2}
+    assert context["run_id"] == "run-ok"
+    assert alert["content"]["description"].startswith('Order {"status":"rejected","power":2} was rejected in run run-ok')
     print(f"pipeline run (3 lambda_a attempts, 2 waits, map of 2, 1 retry): {elapsed:.1f} s")
 
 
-def test_pipeline_gives_up_when_results_never_come(launcher: Launcher, fake_runtime: FakeRuntime) -> None:
+def test_pipeline_gives_up_when_results_never_come(
+    launcher: Launcher, fake_runtime: FakeRuntime, local_definition: str
+) -> None:
     fake_runtime.on("lambda_a", lambda_a_ready_after(not_ready=10**6))
     fake_runtime.on("lambda_b", lambda_b_failing_first_write())
-    stack = deploy(launcher)
+    stack = deploy(launcher, local_definition)
 
     execution, events = run(launcher, stack, "run-give-up")
 
     assert execution["status"] == "FAILED"
-    assert execution["error"] == "ResultsNotReady"
-    assert len(fake_runtime.calls_to("lambda_a")) == MAX_ATTEMPTS
+    assert execution["error"] == "AuctionResultsNotReady"
+    assert len(fake_runtime.calls_to("lambda_a")) == stack.max_attempts
     assert fake_runtime.calls_to("lambda_b") == []
-    assert len(lambda_tasks(events)) == MAX_ATTEMPTS
+    assert len(lambda_tasks(events)) == stack.max_attempts
     types = Counter(e["type"] for e in events)
-    assert types["WaitStateEntered"] == MAX_ATTEMPTS - 1
+    assert types["WaitStateEntered"] == stack.max_attempts - 1
     assert types["FailStateEntered"] == 1
     assert types["ExecutionFailed"] == 1
-    assert [alert["alert"] for alert in alerts(launcher, stack)] == ["gave_up"]
+    [alert] = alerts(launcher, stack)
+    assert alert["content"]["title"] == "Auction results not ready"
+    assert alert["metadata"]["additionalContext"]["attempts"] == str(stack.max_attempts)
 
 
 def test_unreachable_runtime_fails_the_task_as_a_lambda_service_error(
-    launcher: Launcher, fake_runtime: FakeRuntime
+    launcher: Launcher, fake_runtime: FakeRuntime, local_definition: str
 ) -> None:
     # lambda_a unknown to the runtime: 404 there, ResourceNotFoundException
-    # here, and the state machine sees Lambda.ResourceNotFoundException.
-    stack = deploy(launcher)
+    # here; the state machine sees Lambda.ResourceNotFoundException, alerts
+    # with it and fails the run.
+    stack = deploy(launcher, local_definition)
 
     execution, events = run(launcher, stack, "run-no-runtime")
 
     assert execution["status"] == "FAILED"
-    assert execution["error"] == "Lambda.ResourceNotFoundException"
-    assert "not found in the local Lambda runtime" in execution["cause"]
+    assert execution["error"] == "PipelineRunFailed"
+    [alert] = alerts(launcher, stack)
+    assert alert["content"]["title"] == "Auction pipeline run failed"
+    context = alert["metadata"]["additionalContext"]
+    assert context["error"] == "Lambda.ResourceNotFoundException"
+    assert "not found in the local Lambda runtime" in context["cause"]
 
 
 @pytest.mark.parametrize("bad", ["JSONata", "Assign"])
