@@ -11,9 +11,9 @@ include mk/tfgen.mk
 include mk/local.mk
 include mk/bench.mk
 
-.PHONY: test fmt-check clippy rust-tests py-tests
+.PHONY: test fmt-check clippy lint-py rust-tests py-tests
 test: tools ## Everything CI checks: format, lint, generated files, validate, scan, all tests
-	@$(MAKE) --no-print-directory fmt-check clippy synth-check validate checkov actionlint
+	@$(MAKE) --no-print-directory fmt-check clippy lint-py synth-check validate checkov actionlint
 	@$(MAKE) --no-print-directory rust-tests
 	@# Last, so the run ends with pytest's summary line.
 	@$(MAKE) --no-print-directory py-tests
@@ -25,6 +25,13 @@ fmt-check: ## cargo fmt --check
 clippy: ## cargo clippy, warnings are errors
 	@echo "==> cargo clippy"
 	@cargo clippy --quiet --workspace --all-targets -- -D warnings
+
+# Settings: pyproject.toml; the tools are pinned in tools/requirements-local.txt.
+lint-py: $(VENV_STAMP) ## Python gates: ruff (lint, format check) and mypy on local/, bench/, tests/
+	@echo "==> ruff check, ruff format --check, mypy"
+	@$(VENV)/bin/ruff check --quiet
+	@$(VENV)/bin/ruff format --check --quiet
+	@$(VENV)/bin/mypy
 
 # Pending snapshots fail instead of being written: review with `cargo insta review`.
 rust-tests: $(VENV_STAMP) ## Rust unit, snapshot and emulator tests (cargo nextest)

@@ -24,19 +24,19 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "local"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchkit import builds, cold_start, ingest, pipeline_cost  # noqa: E402
-from benchkit.report import Row, dollars, machine, micros, rate, render  # noqa: E402
-from benchkit.runtime_api import FunctionUrl, RuntimeApi, http_api_event  # noqa: E402
-from localcloud import CloudSettings, LocalCloud  # noqa: E402
-from localcloud.processes import free_port  # noqa: E402
-from localcloud.runs import history, start_run, wait_for  # noqa: E402
+from benchkit import builds, cold_start, ingest, pipeline_cost  # noqa: E402 (after the sys.path entry above)
+from benchkit.report import Row, dollars, machine, micros, rate, render  # noqa: E402 (after the sys.path entry above)
+from benchkit.runtime_api import FunctionUrl, RuntimeApi, http_api_event  # noqa: E402 (after the sys.path entry above)
+from localcloud import CloudSettings, LocalCloud  # noqa: E402 (after the sys.path entry above)
+from localcloud.processes import free_port  # noqa: E402 (after the sys.path entry above)
+from localcloud.runs import history, start_run, wait_for  # noqa: E402 (after the sys.path entry above)
 
 PYTHON_REFERENCE = REPO / "bench" / "python_reference"
 VENV_BIN = REPO / ".tools" / "venv" / "bin"
@@ -89,8 +89,14 @@ def serving(name: str, command: list[str], cwd: Path, env: dict[str, str]) -> It
     """A function process on its own Runtime API behind a function URL:
     (its URL, its pid)."""
     with RuntimeApi() as api, FunctionUrl(api) as front, (OUT / f"serve-{name}.log").open("wb") as log:
-        process = subprocess.Popen(command, cwd=cwd, env={**env, "AWS_LAMBDA_RUNTIME_API": api.address},
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**env, "AWS_LAMBDA_RUNTIME_API": api.address},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             yield front.url, process.pid
         finally:
@@ -100,21 +106,33 @@ def serving(name: str, command: list[str], cwd: Path, env: dict[str, str]) -> It
 
 def measure_cold_starts(cloud: LocalCloud, runs: int) -> dict[str, cold_start.ColdStart]:
     env = function_env(cloud)
-    spec_event = lambda run: http_api_event(  # noqa: E731
-        "/orders", {"content-type": "application/json"}, ingest.body(f"cold-{run}-{time.time_ns()}", 2)
-    )
-    events = {
+
+    def spec_event(run: int) -> bytes:
+        return http_api_event(
+            "/orders", {"content-type": "application/json"}, ingest.body(f"cold-{run}-{time.time_ns()}", 2)
+        )
+
+    def fixed(event: bytes) -> Callable[[int], bytes]:
+        return lambda _run: event
+
+    events: dict[str, Callable[[int], bytes]] = {
         "post_lambda": spec_event,
         "python_reference": spec_event,
-        "lambda_a": lambda run: b'{"attempt": 0}',
-        "lambda_b": lambda run: b'{"status": "accepted", "power": 1}',
+        "lambda_a": fixed(b'{"attempt": 0}'),
+        "lambda_b": fixed(b'{"status": "accepted", "power": 1}'),
     }
     results = {name: cold_start.ColdStart(name, [], []) for name in events}
     # Interleaved, so drift on the machine touches every function alike.
     for run in range(runs):
         for name, (command, cwd) in commands().items():
             one = cold_start.measure(
-                name, command, cold_start.lambda_env(env, name, MEMORY_MB[name]), events[name](run), 1, cwd, OUT / "logs"
+                name,
+                command,
+                cold_start.lambda_env(env, name, MEMORY_MB[name]),
+                events[name](run),
+                1,
+                cwd,
+                OUT / "logs",
             )
             results[name].milliseconds += one.milliseconds
             results[name].peak_rss_kib += one.peak_rss_kib
@@ -127,8 +145,9 @@ def measure_cold_starts(cloud: LocalCloud, runs: int) -> dict[str, cold_start.Co
 SERVICE_LATENCY_MS = 10
 
 
-def measure_ingest(cloud: LocalCloud, records: int, rounds: int
-                   ) -> tuple[dict[str, ingest.Ingest], dict[str, ingest.Ingest]]:
+def measure_ingest(
+    cloud: LocalCloud, records: int, rounds: int
+) -> tuple[dict[str, ingest.Ingest], dict[str, ingest.Ingest]]:
     """(plain emulator, emulator with SERVICE_LATENCY_MS per batch write)."""
     env = function_env(cloud)
     table = cloud.outputs["orders_table_name"]
@@ -137,14 +156,20 @@ def measure_ingest(cloud: LocalCloud, records: int, rounds: int
     python_command, python_cwd = commands()["python_reference"]
     rust_command, rust_cwd = commands()["post_lambda"]
     with (
-        serving("python_reference", python_command, python_cwd,
-                cold_start.lambda_env(env, "python_reference", 256)) as (python_url, python_pid),
-        serving("post_lambda", rust_command, rust_cwd,
-                cold_start.lambda_env(env, "post_lambda", 256)) as (rust_url, rust_pid),
+        serving(
+            "python_reference", python_command, python_cwd, cold_start.lambda_env(env, "python_reference", 256)
+        ) as (python_url, python_pid),
+        serving("post_lambda", rust_command, rust_cwd, cold_start.lambda_env(env, "post_lambda", 256)) as (
+            rust_url,
+            rust_pid,
+        ),
     ):
         # cargo lambda watch runs its function as a grandchild: no pid here.
-        targets = {"rust_watch": (cloud.orders_url, None), "python": (python_url, python_pid),
-                   "rust_front": (rust_url, rust_pid)}
+        targets = {
+            "rust_watch": (cloud.orders_url, None),
+            "python": (python_url, python_pid),
+            "rust_front": (rust_url, rust_pid),
+        }
         plain = {name: ingest.Ingest(name, records) for name in targets}
         slow = {name: ingest.Ingest(name, records) for name in targets}
         for name, (url, _) in targets.items():
@@ -156,8 +181,10 @@ def measure_ingest(cloud: LocalCloud, records: int, rounds: int
                     for name, (url, pid) in targets.items():
                         prefix = f"ingest-{name}-{scenario}-{round_}-{time.time_ns()}"
                         ingest.ingest_once(results[name], url, prefix, dynamodb, table, round_ == 0, pid, emulator_pid)
-                        print(f"    {name} (+{scenario} ms per batch write): {results[name].seconds[-1]:.2f} s",
-                              flush=True)
+                        print(
+                            f"    {name} (+{scenario} ms per batch write): {results[name].seconds[-1]:.2f} s",
+                            flush=True,
+                        )
             finally:
                 ingest.set_batch_write_latency(cloud.settings.endpoint, 0)
     return plain, slow
@@ -184,54 +211,117 @@ def measure_pipeline(cloud: LocalCloud, ready_runs: int) -> tuple[pipeline_cost.
     return min(ready, key=lambda r: r.dollars), one_run()
 
 
-def ingest_rows(plain: dict[str, ingest.Ingest], slow: dict[str, ingest.Ingest], args: argparse.Namespace
-                ) -> list[Row]:
+def ingest_rows(plain: dict[str, ingest.Ingest], slow: dict[str, ingest.Ingest], args: argparse.Namespace) -> list[Row]:
     table = []
     python_rps = plain["python"].median_records_per_second
     for name, label in (("rust_watch", "cargo lambda watch --release"), ("rust_front", "release binary, bench front")):
         rps = plain[name].median_records_per_second
-        table.append(Row(f"Ingest {args.records:,} records end to end, median of {args.rounds} ({label})",
-                         rate(rps), rate(python_rps), f"{rps / python_rps:.2f}×", "≥ 3×", rps / python_rps >= 3))
-    table.append(Row("  emulator CPU busy during those requests (moto, one process)",
-                     f"{plain['rust_watch'].emulator_busy:.0%}", f"{plain['python'].emulator_busy:.0%}"))
+        table.append(
+            Row(
+                f"Ingest {args.records:,} records end to end, median of {args.rounds} ({label})",
+                rate(rps),
+                rate(python_rps),
+                f"{rps / python_rps:.2f}×",
+                "≥ 3×",
+                rps / python_rps >= 3,
+            )
+        )
+    table.append(
+        Row(
+            "  emulator CPU busy during those requests (moto, one process)",
+            f"{plain['rust_watch'].emulator_busy:.0%}",
+            f"{plain['python'].emulator_busy:.0%}",
+        )
+    )
     rust_cpu = statistics.median(plain["rust_front"].function_cpu)
     python_cpu = statistics.median(plain["python"].function_cpu)
-    table.append(Row(f"  function CPU time per {args.records:,}-record request (user + sys)",
-                     f"{rust_cpu * 1000:.0f} ms", f"{python_cpu * 1000:.0f} ms", f"1/{python_cpu / rust_cpu:.0f}"))
+    table.append(
+        Row(
+            f"  function CPU time per {args.records:,}-record request (user + sys)",
+            f"{rust_cpu * 1000:.0f} ms",
+            f"{python_cpu * 1000:.0f} ms",
+            f"1/{python_cpu / rust_cpu:.0f}",
+        )
+    )
     rps = slow["rust_watch"].median_records_per_second
     slow_python = slow["python"].median_records_per_second
-    table.append(Row(f"Ingest with +{SERVICE_LATENCY_MS} ms per BatchWriteItem (service latency, one round)",
-                     rate(rps), rate(slow_python), f"{rps / slow_python:.2f}×"))
+    table.append(
+        Row(
+            f"Ingest with +{SERVICE_LATENCY_MS} ms per BatchWriteItem (service latency, one round)",
+            rate(rps),
+            rate(slow_python),
+            f"{rps / slow_python:.2f}×",
+        )
+    )
     return table
 
 
-def rows(per_record: dict[int, float], plain: dict[str, ingest.Ingest], slow: dict[str, ingest.Ingest],
-         colds: dict[str, cold_start.ColdStart], synth: builds.SynthTiming, ready: pipeline_cost.RunCost,
-         waited: pipeline_cost.RunCost, args: argparse.Namespace) -> list[Row]:
+def rows(
+    per_record: dict[int, float],
+    plain: dict[str, ingest.Ingest],
+    slow: dict[str, ingest.Ingest],
+    colds: dict[str, cold_start.ColdStart],
+    synth: builds.SynthTiming,
+    ready: pipeline_cost.RunCost,
+    waited: pipeline_cost.RunCost,
+    args: argparse.Namespace,
+) -> list[Row]:
     table = []
     for n, ns in per_record.items():
         last = n == max(per_record)
-        table.append(Row(f"post_lambda in-handler cost per record, {n:,} record(s)", micros(ns),
-                         target="≤ 2 µs/record" if last else "", met=ns <= 2_000 if last else None))
+        table.append(
+            Row(
+                f"post_lambda in-handler cost per record, {n:,} record(s)",
+                micros(ns),
+                target="≤ 2 µs/record" if last else "",
+                met=ns <= 2_000 if last else None,
+            )
+        )
     table += ingest_rows(plain, slow, args)
     python = colds["python_reference"]
     rust = colds["post_lambda"]
     ratio = rust.median_ms / python.median_ms
-    table.append(Row(f"Cold start post_lambda, spawn → first response, median of {args.cold_starts}",
-                     f"{rust.median_ms:.1f} ms", f"{python.median_ms:.1f} ms",
-                     f"{ratio:.3f} (1/{1 / ratio:.1f})", "≤ 1/5", ratio <= 0.2))
-    table.append(Row("Peak memory (RSS) at first response, post_lambda", f"{rust.median_rss_mib:.1f} MiB",
-                     f"{python.median_rss_mib:.1f} MiB", f"1/{python.median_rss_mib / rust.median_rss_mib:.1f}"))
+    table.append(
+        Row(
+            f"Cold start post_lambda, spawn → first response, median of {args.cold_starts}",
+            f"{rust.median_ms:.1f} ms",
+            f"{python.median_ms:.1f} ms",
+            f"{ratio:.3f} (1/{1 / ratio:.1f})",
+            "≤ 1/5",
+            ratio <= 0.2,
+        )
+    )
+    table.append(
+        Row(
+            "Peak memory (RSS) at first response, post_lambda",
+            f"{rust.median_rss_mib:.1f} MiB",
+            f"{python.median_rss_mib:.1f} MiB",
+            f"1/{python.median_rss_mib / rust.median_rss_mib:.1f}",
+        )
+    )
     for name in ("lambda_a", "lambda_b"):
-        table.append(Row(f"Cold start {name} (and its peak RSS)",
-                         f"{colds[name].median_ms:.1f} ms, {colds[name].median_rss_mib:.1f} MiB"))
-    table.append(Row(f"tfgen synth --all ({synth.files} files), {len(synth.runs_ms)} runs",
-                     f"best {synth.best_ms:.0f} ms, median {synth.median_ms:.0f} ms", target="< 200 ms",
-                     met=synth.median_ms < 200))
+        table.append(
+            Row(
+                f"Cold start {name} (and its peak RSS)",
+                f"{colds[name].median_ms:.1f} ms, {colds[name].median_rss_mib:.1f} MiB",
+            )
+        )
+    table.append(
+        Row(
+            f"tfgen synth --all ({synth.files} files), {len(synth.runs_ms)} runs",
+            f"best {synth.best_ms:.0f} ms, median {synth.median_ms:.0f} ms",
+            target="< 200 ms",
+            met=synth.median_ms < 200,
+        )
+    )
     for cost, label in ((ready, "results ready at the first ask"), (waited, "2 'not ready' answers first")):
-        table.append(Row(f"Pipeline run, {label}: transitions, $/run, $/1,000 orders",
-                         f"{cost.transitions} transitions, {dollars(cost.dollars)}, "
-                         f"{dollars(cost.dollars_per_1000_orders)} per 1,000 orders"))
+        table.append(
+            Row(
+                f"Pipeline run, {label}: transitions, $/run, $/1,000 orders",
+                f"{cost.transitions} transitions, {dollars(cost.dollars)}, "
+                f"{dollars(cost.dollars_per_1000_orders)} per 1,000 orders",
+            )
+        )
     return table
 
 
@@ -251,8 +341,12 @@ def main(argv: list[str] | None = None) -> int:
     synth = builds.time_synth(REPO, args.synth_runs)
 
     settings = CloudSettings(
-        repo=REPO, workdir=OUT / "cloud", moto_port=free_port(), lambda_port=free_port(),
-        runtime_env={"RESULTS_READY_PROBABILITY": "1"}, release_functions=True,
+        repo=REPO,
+        workdir=OUT / "cloud",
+        moto_port=free_port(),
+        lambda_port=free_port(),
+        runtime_env={"RESULTS_READY_PROBABILITY": "1"},
+        release_functions=True,
     )
     step("the local cloud, functions in release builds (about 90 s)")
     with LocalCloud(settings, progress=lambda line: print(f"    {line}", flush=True)) as cloud:

@@ -82,9 +82,7 @@ def wait_until_answering(host: str, port: int, deadline_s: float = 30.0) -> None
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
     stop = threading.Event()
@@ -111,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = read_whole_body(DomainDispatcherApplication(create_backend_app))
     try:
-        server = make_server(
-            args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
-        )
+        server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     except (OSError, SystemExit) as error:  # werkzeug exits on "address in use"
         LOG.error("cannot serve on %s:%s: %s", args.host, args.port, error)
         return 2

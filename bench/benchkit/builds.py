@@ -70,8 +70,13 @@ def time_synth(repo: Path, runs: int) -> SynthTiming:
         root = Path(tempfile.mkdtemp(prefix="bench-synth-"))
         try:
             started = time.perf_counter()
-            done = subprocess.run([str(tfgen), "--root", str(root), "synth", "--all"], cwd=repo,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            done = subprocess.run(
+                [str(tfgen), "--root", str(root), "synth", "--all"],
+                cwd=repo,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             timings.append((time.perf_counter() - started) * 1000)
             if done.returncode != 0:
                 raise BuildFailed(f"tfgen synth --all failed: {done.stderr[-500:]}")

@@ -64,8 +64,9 @@ def peak_rss_kib(pid: int) -> int:
     raise ColdStartFailed(f"no VmHWM for process {pid}")
 
 
-def measure(name: str, command: list[str], env: dict[str, str], event: bytes, runs: int,
-            cwd: Path, log_dir: Path) -> ColdStart:
+def measure(
+    name: str, command: list[str], env: dict[str, str], event: bytes, runs: int, cwd: Path, log_dir: Path
+) -> ColdStart:
     result = ColdStart(name, [], [])
     log_dir.mkdir(parents=True, exist_ok=True)
     for run in range(runs):
@@ -74,8 +75,12 @@ def measure(name: str, command: list[str], env: dict[str, str], event: bytes, ru
             invocation = api.submit(event)
             started = time.perf_counter()
             process = subprocess.Popen(
-                command, cwd=cwd, env={**env, "AWS_LAMBDA_RUNTIME_API": api.address},
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                command,
+                cwd=cwd,
+                env={**env, "AWS_LAMBDA_RUNTIME_API": api.address},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
             try:
                 answered = invocation.done.wait(60)

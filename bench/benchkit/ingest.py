@@ -12,6 +12,7 @@ import statistics
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +33,8 @@ def body(prefix: str, n: int) -> bytes:
 def post(url: str, data: bytes) -> tuple[int, Any, float]:
     """(status, JSON answer, seconds)."""
     parts = urlsplit(url)
+    if parts.hostname is None:
+        raise ValueError(f"no host in {url}")
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
     try:
         started = time.perf_counter()
@@ -51,7 +54,8 @@ def stored_count(dynamodb: Any, table: str, prefix: str) -> int:
     count, start = 0, None
     while True:
         page = dynamodb.scan(
-            TableName=table, Select="COUNT",
+            TableName=table,
+            Select="COUNT",
             FilterExpression="begins_with(record_id, :p)",
             ExpressionAttributeValues={":p": {"S": f"{prefix}-"}},
             **({"ExclusiveStartKey": start} if start else {}),
@@ -64,7 +68,7 @@ def stored_count(dynamodb: Any, table: str, prefix: str) -> int:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (all its threads)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -100,8 +104,16 @@ class Ingest:
         return sum(self.emulator_cpu) / sum(self.seconds)
 
 
-def ingest_once(target: Ingest, url: str, prefix: str, dynamodb: Any, table: str, verify: bool,
-                function_pid: int | None, emulator_pid: int) -> None:
+def ingest_once(
+    target: Ingest,
+    url: str,
+    prefix: str,
+    dynamodb: Any,
+    table: str,
+    verify: bool,
+    function_pid: int | None,
+    emulator_pid: int,
+) -> None:
     data = body(prefix, target.records)
     function_before = cpu_seconds(function_pid) if function_pid else 0.0
     emulator_before = cpu_seconds(emulator_pid)

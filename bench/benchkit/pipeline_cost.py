@@ -63,8 +63,9 @@ def run_cost(events: list[dict[str, Any]], status: str, memory_mb: dict[str, int
     scheduled = [e for e in events if e["type"] == "TaskScheduled"]
     # A retried task is entered once and scheduled once per attempt.
     retries = max(len(scheduled) - task_states, 0)
-    cost = RunCost(status, entered + retries, sum(1 for e in events if e["type"] == "MapIterationStarted"),
-                   0, 0.0, 0, 0)
+    cost = RunCost(
+        status, entered + retries, sum(1 for e in events if e["type"] == "MapIterationStarted"), 0, 0.0, 0, 0
+    )
     for event in events:
         if event["type"] not in ("TaskSucceeded", "TaskFailed", "TaskTimedOut"):
             continue

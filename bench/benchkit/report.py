@@ -55,7 +55,8 @@ def machine(venv_bin: Path) -> list[str]:
         _first_line([python, "--version"]),
         "moto " + _first_line([python, "-c", "import moto; print(moto.__version__)"]),
         "boto3 " + _first_line([python, "-c", "import boto3; print(boto3.__version__)"]),
-        "awslambdaric " + _first_line([python, "-c", "from importlib.metadata import version; print(version('awslambdaric'))"]),
+        "awslambdaric "
+        + _first_line([python, "-c", "from importlib.metadata import version; print(version('awslambdaric'))"]),
         _first_line([str(venv_bin / "cargo-lambda"), "lambda", "--version"]),
         _first_line(["terraform", "version"]),
     ]
@@ -80,13 +81,15 @@ class Row:
 def render(rows: list[Row]) -> str:
     """A Markdown table: readable in a terminal, pasted as is into BENCHMARKS.md."""
     header = Row("Measure", "Rust", "Python reference", "Ratio", "Target", None)
-    cells = [[r.measure, r.rust, r.python, r.ratio, r.target,
-              "" if r.met is None else ("met" if r.met else "MISSED")] for r in rows]
+    cells = [
+        [r.measure, r.rust, r.python, r.ratio, r.target, "" if r.met is None else ("met" if r.met else "MISSED")]
+        for r in rows
+    ]
     titles = [header.measure, header.rust, header.python, header.ratio, header.target, "Result"]
     widths = [max(len(t), *(len(c[i]) for c in cells)) for i, t in enumerate(titles)]
 
     def line(values: list[str]) -> str:
-        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |"
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
 
     return "\n".join([line(titles), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(c) for c in cells])
 

@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 PREFIX = "/2018-06-01/runtime"
 EVENT_TEMPLATE = Path(__file__).resolve().parents[2] / "lambdas/post_lambda/tests/fixtures/apigw_v2_post_orders.json"
@@ -51,7 +51,7 @@ class Invocation:
 def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
     """The request body, by Content-Length or chunked (hyper may chunk)."""
     if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             size = int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)
             if size == 0:
@@ -103,7 +103,7 @@ class _Background:
     def port(self) -> int:
         return int(self.server.server_address[1])
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -163,8 +163,11 @@ class RuntimeApi(_Background):
         answered_at = time.perf_counter()
         with self.lock:
             targets = (
-                [self.in_flight.pop(request_id)] if request_id in self.in_flight
-                else list(self.in_flight.values()) if request_id is None else []
+                [self.in_flight.pop(request_id)]
+                if request_id in self.in_flight
+                else list(self.in_flight.values())
+                if request_id is None
+                else []
             )
             if request_id is None:
                 self.in_flight.clear()
@@ -183,13 +186,17 @@ class RuntimeApi(_Background):
                 if invocation is None:
                     return self.reply(410, b'{"errorMessage": "the Runtime API is closed"}')
                 deadline_ms = int(time.time() * 1000) + 900_000
-                self.reply(200, invocation.payload, {
-                    "Content-Type": "application/json",
-                    "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
-                    "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
-                    "Lambda-Runtime-Invoked-Function-Arn": api.function_arn,
-                    "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000;Sampled=0",
-                })
+                self.reply(
+                    200,
+                    invocation.payload,
+                    {
+                        "Content-Type": "application/json",
+                        "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                        "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                        "Lambda-Runtime-Invoked-Function-Arn": api.function_arn,
+                        "Lambda-Runtime-Trace-Id": "Root=1-00000000-000000000000000000000000;Sampled=0",
+                    },
+                )
 
             def do_POST(self) -> None:  # noqa: N802
                 body = _read_body(self)

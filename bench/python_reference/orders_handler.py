@@ -10,10 +10,13 @@ is put through `Table.batch_writer()`, which sends BatchWriteItem calls of
 the original's empty-body check: a bad record fails inside boto3.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import time
 from decimal import Decimal
+from typing import Any
 
 import boto3
 
@@ -21,11 +24,11 @@ TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 TTL_SECONDS = 24 * 60 * 60
 
 
-def _answer(status, body):
+def _answer(status: int, body: Any) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
 
-def handler(event, context):
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     body = event.get("body")
     if not body:
         return _answer(400, {"errorMessage": "Request body is empty"})

@@ -10,8 +10,9 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import manifest
 from .processes import CloudError
@@ -76,13 +77,14 @@ def up(args: argparse.Namespace) -> int:
     try:
         with LocalCloud(settings) as cloud:
             STATE_FILE.write_text(json.dumps(cloud.state(), indent=2))
-            print(f"""
+            print(
+                f"""
 The local cloud is up ({time.monotonic() - started:.0f} s). Everything runs on this machine:
   AWS emulator (moto)   {settings.endpoint}
   Rust functions        http://127.0.0.1:{settings.lambda_port} (cargo lambda watch)
-  orders table          {cloud.outputs['orders_table_name']}
-  results bucket        {cloud.outputs['results_bucket_name']}
-  state machine         {cloud.outputs['state_machine_arn']}
+  orders table          {cloud.outputs["orders_table_name"]}
+  results bucket        {cloud.outputs["results_bucket_name"]}
+  state machine         {cloud.outputs["state_machine_arn"]}
 
 Post orders (locally the route is served by cargo lambda; the JWT check is API Gateway's job in AWS):
   curl -i -X POST {cloud.orders_url} \\
@@ -92,8 +94,10 @@ Post orders (locally the route is served by cargo lambda; the JWT check is API G
 In another terminal:
   make results    stored orders (with their TTL), archived orders, alerts
   make pipeline   start a pipeline run now and summarize it
-Logs: {settings.workdir / 'logs'}     Stop everything: Ctrl-C
-""", flush=True)
+Logs: {settings.workdir / "logs"}     Stop everything: Ctrl-C
+""",
+                flush=True,
+            )
             scheduler = threading.Thread(target=fire_schedule, args=(cloud, stop), daemon=True)
             scheduler.start()
             while True:
@@ -127,7 +131,9 @@ def results(_: argparse.Namespace) -> int:
     now = time.time()
     for item in items:
         expires = int(item["expires_at"]["N"])
-        print(f"  {item['record_id']['S']}  expires in {(expires - now) / 3600:.1f} h  {json.dumps(item, sort_keys=True)}")
+        print(
+            f"  {item['record_id']['S']}  expires in {(expires - now) / 3600:.1f} h  {json.dumps(item, sort_keys=True)}"
+        )
     bucket = state["outputs"]["results_bucket_name"]
     objects = client("s3").list_objects_v2(Bucket=bucket, Prefix="orders/").get("Contents", [])
     print(f"archived orders in s3://{bucket}/orders/: {len(objects)}")
@@ -136,7 +142,9 @@ def results(_: argparse.Namespace) -> int:
         print(f"  {item['Key']}  {body}")
     queue = state["outputs"]["alert_queue_url"]
     # Peek: a zero visibility timeout leaves the alerts in the queue.
-    messages = client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    messages = (
+        client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    )
     print(f"alerts on {queue.rsplit('/', 1)[-1]} (up to 10): {len(messages)}")
     for message in messages:
         try:

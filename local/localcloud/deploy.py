@@ -23,9 +23,10 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 
@@ -55,12 +56,14 @@ class DryRun:
     seconds: float = 0.0
 
     def describe(self) -> str:
-        return "\n".join([
-            f"deploy dry run of {self.env} against the emulator: {len(self.applied)} resources applied "
-            f"from a saved plan in {self.seconds:.0f} s",
-            f"  remote state: {self.state_object} (S3 backend, use_lockfile; no lock left behind)",
-            f"  not applied (the emulator lacks them): {', '.join(self.skipped)}",
-        ])
+        return "\n".join(
+            [
+                f"deploy dry run of {self.env} against the emulator: {len(self.applied)} resources applied "
+                f"from a saved plan in {self.seconds:.0f} s",
+                f"  remote state: {self.state_object} (S3 backend, use_lockfile; no lock left behind)",
+                f"  not applied (the emulator lacks them): {', '.join(self.skipped)}",
+            ]
+        )
 
 
 def resources(config_dir: Path) -> dict[str, set[str]]:
@@ -115,7 +118,9 @@ class Deployer:
         target.mkdir(parents=True)
         for file in (self.repo / "terraform" / name).glob("*.tf.json"):
             shutil.copy(file, target / file.name)
-        (target / "emulator_override.tf.json").write_text(json.dumps(emulator_provider(self.repo, self.endpoint), indent=2))
+        (target / "emulator_override.tf.json").write_text(
+            json.dumps(emulator_provider(self.repo, self.endpoint), indent=2)
+        )
         return target
 
     def terraform_sh(self, command: str, config_dir: Path, plan_file: str, extra_env: dict[str, str]) -> None:
@@ -123,13 +128,20 @@ class Deployer:
         self.progress(f"==> tools/terraform.sh {command} {config_dir.name} {plan_file}")
         result = subprocess.run(
             [str(self.repo / "tools" / "terraform.sh"), command, str(config_dir), plan_file],
-            cwd=self.repo, env=env, capture_output=True, text=True,
+            cwd=self.repo,
+            env=env,
+            capture_output=True,
+            text=True,
         )
-        summary = [line for line in result.stdout.splitlines() if line.startswith(("Plan:", "Apply complete", "No changes"))]
+        summary = [
+            line for line in result.stdout.splitlines() if line.startswith(("Plan:", "Apply complete", "No changes"))
+        ]
         for line in summary:
             self.progress(f"    {line}")
         if result.returncode != 0:
-            raise CloudError(f"terraform.sh {command} {config_dir.name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+            raise CloudError(
+                f"terraform.sh {command} {config_dir.name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
 
 
 def deploy_dry_run(env: str, repo: Path, workdir: Path, progress: Callable[[str], None] = print) -> DryRun:
@@ -159,15 +171,20 @@ def deploy_dry_run(env: str, repo: Path, workdir: Path, progress: Callable[[str]
         # 2. The environment: remote state in the bootstrapped bucket.
         config = deployer.copy(env)
         backend_file = workdir / f"{env}-emulator.s3.tfbackend"
-        backend_file.write_text("\n".join([
-            f'endpoints = {{ s3 = "{endpoint}" }}',
-            "use_path_style = true",
-            "skip_credentials_validation = true",
-            "skip_requesting_account_id = true",
-            "skip_metadata_api_check = true",
-            'access_key = "test"',
-            'secret_key = "test"',
-        ]) + "\n")
+        backend_file.write_text(
+            "\n".join(
+                [
+                    f'endpoints = {{ s3 = "{endpoint}" }}',
+                    "use_path_style = true",
+                    "skip_credentials_validation = true",
+                    "skip_requesting_account_id = true",
+                    "skip_metadata_api_check = true",
+                    'access_key = "test"',
+                    'secret_key = "test"',
+                ]
+            )
+            + "\n"
+        )
         targets, report.skipped = supported(resources(config))
         report.applied = targets
         plan_env = dict(
@@ -181,7 +198,9 @@ def deploy_dry_run(env: str, repo: Path, workdir: Path, progress: Callable[[str]
 
         # 3. The state is where the backend says, and no lock was left.
         backend = backend_of(config)
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test")
+        s3 = boto3.client(
+            "s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
+        )
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=backend["bucket"]).get("Contents", [])]
         if backend["key"] not in keys:
             raise CloudError(f"no state at s3://{backend['bucket']}/{backend['key']}; the bucket holds {keys}")

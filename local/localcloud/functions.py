@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import manifest
 from .processes import CloudError

@@ -7,14 +7,15 @@ to a log file per child; the last lines are shown when a child fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 
 class CloudError(RuntimeError):
@@ -58,14 +59,10 @@ class Child:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
         # Whatever is left of the group (grandchildren included) goes now.
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
 
 
 @dataclass

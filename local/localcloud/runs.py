@@ -28,7 +28,8 @@ class RunSummary:
         lines = [
             f"run {self.execution_arn.rsplit(':', 1)[-1]}: {self.status} in {self.seconds:.1f} s",
             f"  asked for auction results {self.fetch_attempts} time(s), {self.not_ready} not ready",
-            f"  archived {len(self.archived)} accepted order(s), {self.rejected} rejected, {self.alerts} alert(s) published",
+            f"  archived {len(self.archived)} accepted order(s), {self.rejected} rejected,"
+            f" {self.alerts} alert(s) published",
         ]
         lines += [f"    s3://{a['bucket']}/{a['key']}" for a in self.archived]
         if self.error:

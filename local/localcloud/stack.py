@@ -8,9 +8,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -55,7 +56,7 @@ class LocalCloud:
 
     # -- lifecycle -------------------------------------------------------
 
-    def __enter__(self) -> "LocalCloud":
+    def __enter__(self) -> LocalCloud:
         try:
             self.start()
         except BaseException:
@@ -72,7 +73,9 @@ class LocalCloud:
             raise CloudError("the local-cloud tools are missing: run `make tools`")
         for port in (s.moto_port, s.lambda_port):
             if port_open(port):
-                raise CloudError(f"port {port} is in use (another `make local`?); choose ports with MOTO_PORT / LAMBDA_PORT")
+                raise CloudError(
+                    f"port {port} is in use (another `make local`?); choose ports with MOTO_PORT / LAMBDA_PORT"
+                )
         s.workdir.mkdir(parents=True, exist_ok=True)
         self.build_functions()
         self.start_emulator()
@@ -145,7 +148,9 @@ class LocalCloud:
                 self.progress(f"    [{done:>2}] {line.split(' [id=')[0]}")
 
         self.terraform(
-            "apply", "-auto-approve", "-no-color",
+            "apply",
+            "-auto-approve",
+            "-no-color",
             f"-var=emulator_endpoint={s.endpoint}",
             f"-var=lambda_zip_dir={self.zip_dir}",
             on_line=show,
@@ -157,16 +162,18 @@ class LocalCloud:
     def runtime_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         s = self.settings
         env = dict(os.environ)
-        env.update({
-            "PATH": f"{s.venv_bin}{os.pathsep}{env.get('PATH', '')}",
-            "AWS_ENDPOINT_URL": s.endpoint,
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "S3_FORCE_PATH_STYLE": "true",
-            **self.function_environment(),
-        })
+        env.update(
+            {
+                "PATH": f"{s.venv_bin}{os.pathsep}{env.get('PATH', '')}",
+                "AWS_ENDPOINT_URL": s.endpoint,
+                "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "test",
+                "AWS_SECRET_ACCESS_KEY": "test",
+                "S3_FORCE_PATH_STYLE": "true",
+                **self.function_environment(),
+            }
+        )
         env.update(s.runtime_env)
         env.update(extra or {})
         return env
@@ -186,7 +193,9 @@ class LocalCloud:
                 raise CloudError(f"{name} lacks {sorted(missing)} in the emulator: is terraform/local current?")
             for key, value in variables.items():
                 if merged.setdefault(key, value) != value:
-                    raise CloudError(f"functions disagree on {key} ({merged[key]!r}, {value!r}); they share one runtime")
+                    raise CloudError(
+                        f"functions disagree on {key} ({merged[key]!r}, {value!r}); they share one runtime"
+                    )
         return merged
 
     def start_runtime(self, extra_env: dict[str, str] | None = None) -> None:
@@ -237,9 +246,12 @@ def start_launcher(supervisor: Supervisor, repo: Path, moto_port: int, lambda_po
         [
             str(repo / ".tools" / "venv" / "bin" / "python"),
             str(repo / "local" / "moto_launcher.py"),
-            "--host", "127.0.0.1",
-            "--port", str(moto_port),
-            "--lambda-runtime", f"http://127.0.0.1:{lambda_port}",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(moto_port),
+            "--lambda-runtime",
+            f"http://127.0.0.1:{lambda_port}",
         ],
         env=dict(os.environ),
         cwd=repo,

@@ -13,6 +13,8 @@ from typing import Any
 
 from moto.codebuild import responses
 
+from .patching import replace
+
 NO_LOCATION_TYPES = {"CODEPIPELINE", "NO_SOURCE"}
 
 
@@ -27,9 +29,5 @@ def _location_optional_for_pipeline_types(original: Any) -> Any:
 
 def install() -> None:
     # moto's handlers look these module functions up at call time.
-    responses._validate_required_params_source = _location_optional_for_pipeline_types(  # type: ignore[attr-defined]
-        responses._validate_required_params_source  # type: ignore[attr-defined]
-    )
-    responses._validate_required_params_artifacts = _location_optional_for_pipeline_types(  # type: ignore[attr-defined]
-        responses._validate_required_params_artifacts  # type: ignore[attr-defined]
-    )
+    for check in ("_validate_required_params_source", "_validate_required_params_artifacts"):
+        replace(responses, check, _location_optional_for_pipeline_types)

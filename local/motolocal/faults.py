@@ -49,6 +49,8 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.s3.responses import S3Response
 
+from .patching import add_entry, replace
+
 LOG = logging.getLogger("motolocal.faults")
 
 CONTROL_PATH = "/moto-api/local/faults"
@@ -87,7 +89,7 @@ class FaultConfig:
     s3_put_object: PutObjectFaults = field(default_factory=PutObjectFaults)
 
     @classmethod
-    def from_json(cls, data: Any) -> "FaultConfig":
+    def from_json(cls, data: Any) -> FaultConfig:
         if not isinstance(data, dict):
             raise FaultConfigError("the fault configuration must be a JSON object")
         unknown = set(data) - {"seed", "dynamodb_batch_write", "s3_put_object"}
@@ -212,7 +214,8 @@ def _faulty_batch_write_item(original: Any) -> Any:
             (left if index in unprocessed else written).setdefault(table, []).append(request)
         self.body["RequestItems"] = written
         result = original(self) if written else ActionResult({"ConsumedCapacity": []})
-        response = dict(result.result)
+        body = result.result
+        response = dict(body) if isinstance(body, dict) else {}
         response["UnprocessedItems"] = left
         return type(result)(response)
 
@@ -263,11 +266,9 @@ def control(request: Any, _full_url: str, _headers: Any) -> tuple[int, dict[str,
 def install() -> None:
     """Wraps the two moto actions and adds the control endpoint; reads
     LOCAL_FAULTS. Call before the server takes its first request."""
-    DynamoHandler.batch_write_item = _faulty_batch_write_item(  # type: ignore[method-assign]
-        DynamoHandler.batch_write_item
-    )
-    S3Response.put_object = _faulty_put_object(S3Response.put_object)  # type: ignore[method-assign]
-    moto_api_urls.url_paths["{0}" + CONTROL_PATH + "$"] = control
+    replace(DynamoHandler, "batch_write_item", _faulty_batch_write_item)
+    replace(S3Response, "put_object", _faulty_put_object)
+    add_entry(moto_api_urls.url_paths, "{0}" + CONTROL_PATH + "$", control, "moto's own API routes")
     initial = os.environ.get(ENV_VAR, "").strip()
     if initial:
         INJECTOR.configure(FaultConfig.from_json(json.loads(initial)))

@@ -35,6 +35,8 @@ from urllib.parse import quote
 from moto.awslambda.models import LambdaFunction
 from moto.core.exceptions import AWSError
 
+from .patching import replace
+
 LOG = logging.getLogger("motolocal.lambda")
 
 
@@ -94,9 +96,7 @@ class RuntimeForward:
         if invocation_type == "Event":
             # Lambda queues the event and answers 202 at once; errors only
             # show in the logs, as with an asynchronous invocation on AWS.
-            threading.Thread(
-                target=self._call_logged, args=(fn, payload, headers), daemon=True
-            ).start()
+            threading.Thread(target=self._call_logged, args=(fn, payload, headers), daemon=True).start()
             return b""
         result, function_error = self._call(fn, payload, headers)
         if function_error:
@@ -109,9 +109,7 @@ class RuntimeForward:
         except AWSError as error:
             LOG.error("asynchronous invocation of %s failed: %s", fn.function_name, error.message)
 
-    def _call(
-        self, fn: LambdaFunction, payload: bytes, headers: dict[str, str]
-    ) -> tuple[bytes, str | None]:
+    def _call(self, fn: LambdaFunction, payload: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
         """(payload, function error or None); raises AWSError when the
         function did not run."""
         name = runtime_name(fn)
@@ -136,7 +134,10 @@ class RuntimeForward:
             reason = getattr(error, "reason", error)
             LOG.error(
                 "lambda %s (%s): local Lambda runtime %s unreachable: %s",
-                fn.function_name, name, self.runtime_url, reason,
+                fn.function_name,
+                name,
+                self.runtime_url,
+                reason,
             )
             raise LambdaServiceException(
                 f"Local Lambda runtime {self.runtime_url} unreachable for function "
@@ -149,7 +150,10 @@ class RuntimeForward:
         if function_error or (status >= 500 and _is_error_payload(result)):
             LOG.info(
                 "lambda %s (%s): function error in %.0f ms: %s",
-                fn.function_name, name, elapsed_ms, result[:300].decode(errors="replace"),
+                fn.function_name,
+                name,
+                elapsed_ms,
+                result[:300].decode(errors="replace"),
             )
             return result, function_error or "Unhandled"
         snippet = result[:300].decode(errors="replace")
@@ -172,5 +176,5 @@ def install(runtime_url: str, timeout: float) -> RuntimeForward:
         return forward.invoke(self, body, request_headers, response_headers)
 
     # One method replaced: the Docker-based LambdaFunction.invoke.
-    LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+    replace(LambdaFunction, "invoke", lambda _docker_invoke: invoke)
     return forward

@@ -21,12 +21,14 @@ from moto.iam import policy_conditions
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
 from moto.s3.models import FakeBucket
 
+from .patching import add_entry, replace
+
 REQUEST_CONTEXT = {"aws:SecureTransport": "true"}
 
 
-def _bool_equals(expected: list[str] | str, actual: str) -> bool:
-    values = [expected] if isinstance(expected, str) else expected
-    return actual.lower() in (str(v).lower() for v in values)
+def _bool_equals(expected_value: list[str] | str, actual_value: str) -> bool:
+    values = [expected_value] if isinstance(expected_value, str) else expected_value
+    return actual_value.lower() in (str(v).lower() for v in values)
 
 
 def _applies_only_when_condition_holds(original: Any) -> Any:
@@ -39,7 +41,8 @@ def _applies_only_when_condition_holds(original: Any) -> Any:
     ) -> PermissionResult:
         if self._statement.get("Condition") and not self._check_conditions(incoming_condition_values):
             return PermissionResult.NEUTRAL
-        return original(self, action, resource, principal, incoming_condition_values)
+        result: PermissionResult = original(self, action, resource, principal, incoming_condition_values)
+        return result
 
     return is_action_permitted
 
@@ -53,8 +56,6 @@ def _get_permission_with_request_context(self: FakeBucket, action: str, resource
 
 
 def install() -> None:
-    policy_conditions.CONDITION_OPERATIONS.setdefault("Bool", _bool_equals)
-    IAMPolicyStatement.is_action_permitted = _applies_only_when_condition_holds(  # type: ignore[method-assign]
-        IAMPolicyStatement.is_action_permitted
-    )
-    FakeBucket.get_permission = _get_permission_with_request_context  # type: ignore[method-assign]
+    add_entry(policy_conditions.CONDITION_OPERATIONS, "Bool", _bool_equals, "IAM condition operators")
+    replace(IAMPolicyStatement, "is_action_permitted", _applies_only_when_condition_holds)
+    replace(FakeBucket, "get_permission", lambda _without_context: _get_permission_with_request_context)

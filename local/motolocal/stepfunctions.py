@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.exceptions import AWSError
@@ -44,6 +44,8 @@ from moto.stepfunctions.parser.asl.static_analyser.static_analyser import (
 )
 from moto.stepfunctions.parser.backend.execution import Execution
 from moto.stepfunctions.responses import StepFunctionResponse
+
+from .patching import replace, replace_values
 
 LOG = logging.getLogger("motolocal.stepfunctions")
 
@@ -90,18 +92,14 @@ def transition_problems(definition: dict[str, Any], at: str = "") -> list[Diagno
     problems: list[Diagnostic] = []
     start = definition.get("StartAt")
     if start not in states:
-        problems.append(
-            _diagnostic("MISSING_TRANSITION_TARGET", f"Missing 'StartAt' target: {start}", f"{at}/StartAt")
-        )
+        problems.append(_diagnostic("MISSING_TRANSITION_TARGET", f"Missing 'StartAt' target: {start}", f"{at}/StartAt"))
     edges: dict[str, list[str]] = {}
     for name, state in states.items():
         here = f"{at}/States/{name}"
         targets = _targets(state, here)
         for location, target in targets:
             if target not in states:
-                problems.append(
-                    _diagnostic("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {target}", location)
-                )
+                problems.append(_diagnostic("MISSING_TRANSITION_TARGET", f"Missing 'Next' target: {target}", location))
         edges[name] = [target for _, target in targets if target in states]
         if state.get("Type") in _NEEDS_NEXT_OR_END and "Next" not in state and state.get("End") is not True:
             problems.append(
@@ -115,7 +113,7 @@ def transition_problems(definition: dict[str, Any], at: str = "") -> list[Diagno
     if not any(s.get("End") is True or s.get("Type") in ("Succeed", "Fail") for s in states.values()):
         # AWS reports this alone, without walking for unreachable states.
         problems.append(_diagnostic("MISSING_END_STATE", "Workflow has no terminal state"))
-    elif start in states:
+    elif isinstance(start, str) and start in states:
         reachable = _reachable(start, edges)
         problems += [
             _diagnostic("MISSING_TRANSITION_TARGET", f'State "{name}" is not reachable.', f"{at}/States/{name}")
@@ -173,15 +171,10 @@ class ProjectStepFunctionResponse(StepFunctionResponse):
         state_machine = self.stepfunction_backend.describe_state_machine(arn)
         if not hasattr(state_machine, "versions"):  # a version's own ARN
             raise InvalidArn(f"Invalid Arn: '{arn}'")
-        versions = sorted(
-            state_machine.versions.values(), key=lambda v: v.version, reverse=True
-        )
+        versions = sorted(state_machine.versions.values(), key=lambda v: v.version, reverse=True)
         page = versions[start : start + max_results]
         response: dict[str, Any] = {
-            "stateMachineVersions": [
-                {"stateMachineVersionArn": v.arn, "creationDate": v.creation_date}
-                for v in page
-            ]
+            "stateMachineVersions": [{"stateMachineVersionArn": v.arn, "creationDate": v.creation_date} for v in page]
         }
         if start + max_results < len(versions):
             response["nextToken"] = str(start + max_results)
@@ -217,15 +210,14 @@ class ProjectStepFunctionResponse(StepFunctionResponse):
         problems = validate_definition(definition, sm_type)
         if problems:
             text = ", ".join(
-                f"{p['code']}: {p['message']}" + (f" at {p['location']}" if "location" in p else "")
-                for p in problems
+                f"{p['code']}: {p['message']}" + (f" at {p['location']}" if "location" in p else "") for p in problems
             )
             raise AWSError(f"Invalid State Machine Definition: '{text}'", "InvalidDefinition")
 
 
 def aws_timestamp(moment: datetime) -> str:
     """`2026-11-21T05:39:20.123Z`, as in AWS's context object."""
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
@@ -242,10 +234,11 @@ def _start_time_as_aws_string(original: Any) -> Any:
 def install() -> None:
     """Route moto server's Step Functions requests to our response class, and
     give the interpreter's context object a string StartTime."""
-    for path, handler in list(sfn_urls.url_paths.items()):
-        if handler == StepFunctionResponse.dispatch:
-            sfn_urls.url_paths[path] = ProjectStepFunctionResponse.dispatch
-    # The one place the interpreter reads the start time for $$.Execution.
-    Execution.get_start_execution_details = _start_time_as_aws_string(  # type: ignore[method-assign]
-        Execution.get_start_execution_details
+    replace_values(
+        sfn_urls.url_paths,
+        StepFunctionResponse.dispatch,
+        ProjectStepFunctionResponse.dispatch,
+        "moto's Step Functions routes",
     )
+    # The one place the interpreter reads the start time for $$.Execution.
+    replace(Execution, "get_start_execution_details", _start_time_as_aws_string)

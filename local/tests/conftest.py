@@ -156,14 +156,26 @@ def start_launcher(runtime_url: str, log_path: Path, invoke_timeout: float = 30)
     started = time.monotonic()
     with log_path.open("w") as log:  # the child keeps its own handle
         process = subprocess.Popen(
-            [sys.executable, str(LAUNCHER), "--host", "127.0.0.1", "--port", "0",
-             "--lambda-runtime", runtime_url, "--invoke-timeout", str(invoke_timeout)],
+            [
+                sys.executable,
+                str(LAUNCHER),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--lambda-runtime",
+                runtime_url,
+                "--invoke-timeout",
+                str(invoke_timeout),
+            ],
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
         )
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    stdout = process.stdout
+    assert stdout is not None  # stdout=PIPE
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout=30)
     match = READY.match(lines[0].strip()) if lines else None
@@ -214,7 +226,9 @@ def tiny_zip() -> bytes:
 def create_role(launcher: Launcher, name: str = "lambda-role") -> str:
     trust = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
     }
     iam = launcher.client("iam")
     return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]

@@ -60,6 +60,8 @@ def headers_for(case: dict[str, Any]) -> dict[str, str]:
 def send_to_url(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     """Raw bytes, only the given headers (urllib would add a Content-Type)."""
     parts = urlsplit(url)
+    if parts.hostname is None:
+        raise ValueError(f"no host in {url}")
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     try:
         connection.request("POST", parts.path, body=body, headers=headers)

@@ -10,7 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "local"))
 
-from localcloud.deploy import deploy_dry_run  # noqa: E402
+from localcloud.deploy import deploy_dry_run  # noqa: E402 (after the sys.path entry above)
 
 
 def test_dev_deploys_from_a_saved_plan_with_remote_state(tmp_path: Path) -> None:
@@ -26,6 +26,10 @@ def test_dev_deploys_from_a_saved_plan_with_remote_state(tmp_path: Path) -> None
         "aws_iam_role_policy.delivery_pipeline",
     ]
     assert len(report.applied) >= 70
-    for address in ("aws_dynamodb_table.orders", "aws_sfn_state_machine.pipeline", "aws_codebuild_project.delivery_apply"):
+    for address in (
+        "aws_dynamodb_table.orders",
+        "aws_sfn_state_machine.pipeline",
+        "aws_codebuild_project.delivery_apply",
+    ):
         assert address in report.applied
     assert report.state_object == "s3://auction-orders-terraform-state-eu-west-1/auction/dev/terraform.tfstate"

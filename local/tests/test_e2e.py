@@ -21,8 +21,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "local"))
 
-from localcloud import LocalCloud  # noqa: E402
-from localcloud.runs import RunSummary, start_run, summarize, wait_for  # noqa: E402
+from localcloud import LocalCloud  # noqa: E402 (after the sys.path entry above)
+from localcloud.runs import RunSummary, start_run, summarize, wait_for  # noqa: E402 (after the sys.path entry above)
 
 SPEC_BODY = (
     b'[{"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4},'
@@ -61,7 +61,9 @@ def alerts_for(cloud: LocalCloud, run_id: str, wait: float = 10) -> list[dict[st
     found: list[dict[str, Any]] = []
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        answer = sqs.receive_message(QueueUrl=cloud.outputs["alert_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        answer = sqs.receive_message(
+            QueueUrl=cloud.outputs["alert_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+        )
         for message in answer.get("Messages", []):
             alert = json.loads(message["Body"])
             if alert["metadata"]["additionalContext"].get("run_id") == run_id:
@@ -85,7 +87,10 @@ def attempt_bound(cloud: LocalCloud) -> int:
 def test_the_executed_definition_is_the_one_tfgen_generated(cloud: LocalCloud) -> None:
     generated = subprocess.run(
         ["cargo", "run", "--quiet", "-p", "tfgen", "--", "asl", "--env", "local"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     for binary in ("lambda_a", "lambda_b"):
         generated = generated.replace(f"${{aws_lambda_function.{binary}.arn}}", function_arn(cloud, binary))
@@ -150,4 +155,3 @@ def test_a_run_whose_results_never_come_alerts_and_fails(cloud: LocalCloud) -> N
     assert summary.fetch_attempts == summary.not_ready == max_attempts
     alerts = alerts_for(cloud, summary.execution_arn.rsplit(":", 1)[-1])
     assert [a["metadata"]["additionalContext"]["error"] for a in alerts] == ["AuctionResultsNotReady"]
-

@@ -27,7 +27,7 @@ from conftest import fault_control, note_timing
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "local"))
 
-from localcloud.runs import history, start_run, wait_for  # noqa: E402
+from localcloud.runs import history, start_run, wait_for  # noqa: E402 (after the sys.path entry above)
 
 # The issue asks for at least 30% of batch writes to fail: with half of them
 # failing, the observed share stays above that in any run of this size.
@@ -65,6 +65,8 @@ def ready_cloud(cloud: Any) -> Iterator[Any]:
 
 def post(url: str, body: bytes) -> tuple[int, Any]:
     parts = urlsplit(url)
+    if parts.hostname is None:
+        raise ValueError(f"no host in {url}")
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     try:
         connection.request("POST", parts.path, body=body, headers={"Content-Type": "application/json"})
@@ -153,9 +155,15 @@ def _lambda_b_outcomes(events: list[dict[str, Any]]) -> tuple[list[str], list[di
 def test_transient_s3_failures_leave_one_object_per_accepted_order(
     ready_cloud: Any, faults: Any, lost_response: bool
 ) -> None:
-    faults({"s3_put_object": {
-        "key_prefix": "orders/", "failures_per_key": PUT_FAILURES_PER_KEY, "store_before_failing": lost_response,
-    }})
+    faults(
+        {
+            "s3_put_object": {
+                "key_prefix": "orders/",
+                "failures_per_key": PUT_FAILURES_PER_KEY,
+                "store_before_failing": lost_response,
+            }
+        }
+    )
     run_id, status, events = _run_pipeline(ready_cloud)
     errors, payloads = _lambda_b_outcomes(events)
     counters = fault_counters(ready_cloud)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import socket
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
 from conftest import (
     FakeRuntime,
     Launcher,
@@ -49,9 +50,7 @@ def test_invoke_by_arn_uses_the_plain_runtime_name(launcher: Launcher, fake_runt
     assert len(fake_runtime.calls_to("lambda_b")) == 1
 
 
-def test_function_error_comes_back_as_a_lambda_function_error(
-    launcher: Launcher, fake_runtime: FakeRuntime
-) -> None:
+def test_function_error_comes_back_as_a_lambda_function_error(launcher: Launcher, fake_runtime: FakeRuntime) -> None:
     fake_runtime.on("lambda_b", lambda event, n: function_error("OrderRejected", "Order status is rejected!"))
     create_function(launcher, "orders-local-lambda-b", "lambda_b", create_role(launcher))
 
@@ -69,9 +68,7 @@ def test_function_error_comes_back_as_a_lambda_function_error(
     assert fake_runtime.calls_to("lambda_b")[0].event == {"status": "rejected", "power": 2}
 
 
-def test_without_a_binary_handler_the_function_name_is_used(
-    launcher: Launcher, fake_runtime: FakeRuntime
-) -> None:
+def test_without_a_binary_handler_the_function_name_is_used(launcher: Launcher, fake_runtime: FakeRuntime) -> None:
     fake_runtime.on("lambda_a", lambda event, n: ok({"results": False}))
     create_function(launcher, "lambda_a", "bootstrap", create_role(launcher))
 
@@ -81,9 +78,7 @@ def test_without_a_binary_handler_the_function_name_is_used(
     assert fake_runtime.calls_to("lambda_a")[0].event == {}
 
 
-def test_function_unknown_to_the_runtime_is_a_not_found_error(
-    launcher: Launcher, fake_runtime: FakeRuntime
-) -> None:
+def test_function_unknown_to_the_runtime_is_a_not_found_error(launcher: Launcher, fake_runtime: FakeRuntime) -> None:
     create_function(launcher, "orders-local-lambda-x", "lambda_x", create_role(launcher))
 
     with pytest.raises(ClientError) as raised:

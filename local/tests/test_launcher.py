@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import LAUNCHER, READY, FakeRuntime, Launcher, start_launcher, stop_launcher
 
 
@@ -49,21 +50,24 @@ def test_configuration_from_the_environment(fake_runtime: FakeRuntime, tmp_path:
     with subprocess.Popen(
         [sys.executable, str(LAUNCHER)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     ) as process:
+        assert process.stdout is not None and process.stderr is not None  # both PIPE
         try:
-            line = process.stdout.readline().strip()  # type: ignore[union-attr]
+            line = process.stdout.readline().strip()
             ready = READY.match(line)
             assert ready, line
             assert int(ready.group(2)) > 0
         finally:
             process.terminate()
             assert process.wait(timeout=10) == 0
-        assert fake_runtime.url in process.stderr.read()  # type: ignore[union-attr]
+        assert fake_runtime.url in process.stderr.read()
 
 
 def test_port_in_use_fails_clearly(launcher: Launcher) -> None:
     result = subprocess.run(
         [sys.executable, str(LAUNCHER), "--port", str(launcher.port)],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert result.stdout == ""  # no ready line

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import REPO, Launcher, create_role, tiny_zip
 from localcloud import CloudSettings, LocalCloud, manifest
 from localcloud.functions import build_command
@@ -93,9 +94,7 @@ def deploy(launcher: Launcher, functions: dict[str, dict[str, str]]) -> dict[str
     return {f"{name}_function": name for name in functions}
 
 
-def test_the_runtime_gets_the_environment_tfgen_set_on_each_listed_function(
-    launcher: Launcher, tmp_path: Path
-) -> None:
+def test_the_runtime_gets_the_environment_tfgen_set_on_each_listed_function(launcher: Launcher, tmp_path: Path) -> None:
     scratch_manifest(tmp_path)
     outputs = deploy(
         launcher,

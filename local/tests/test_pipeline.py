@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from conftest import (
     ACCOUNT,
     REPO,
@@ -43,7 +44,9 @@ def local_definition() -> str:
     """The local pipeline exactly as tfgen writes it (`tfgen asl --env local`)."""
     result = subprocess.run(
         ["cargo", "run", "--quiet", "-p", "tfgen", "--", "asl", "--env", "local"],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -85,9 +88,7 @@ def deploy(launcher: Launcher, template: str) -> Stack:
     topic = sns.create_topic(Name="orders-local-alerts")["TopicArn"]
     queue_url = sqs.create_queue(QueueName="orders-local-alerts-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(
-        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
-    )
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     definition = pipeline_definition(template, lambda_a, lambda_b, topic)
     sfn = launcher.client("stepfunctions")
     assert sfn.validate_state_machine_definition(definition=json.dumps(definition))["result"] == "OK"
@@ -100,7 +101,9 @@ def deploy(launcher: Launcher, template: str) -> Stack:
     return Stack(state_machine, queue_url, max_attempts(definition))
 
 
-def run(launcher: Launcher, stack: Stack, name: str, timeout_s: float = 60) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def run(
+    launcher: Launcher, stack: Stack, name: str, timeout_s: float = 60
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     sfn = launcher.client("stepfunctions")
     arn = sfn.start_execution(stateMachineArn=stack.state_machine, name=name, input="{}")["executionArn"]
     deadline = time.monotonic() + timeout_s
@@ -112,9 +115,7 @@ def run(launcher: Launcher, stack: Stack, name: str, timeout_s: float = 60) -> t
 
 
 def alerts(launcher: Launcher, stack: Stack) -> list[dict[str, Any]]:
-    answer = launcher.client("sqs").receive_message(
-        QueueUrl=stack.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-    )
+    answer = launcher.client("sqs").receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
     return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
 
 
@@ -191,7 +192,9 @@ def test_pipeline_runs_to_succeeded(launcher: Launcher, fake_runtime: FakeRuntim
     assert types["WaitStateEntered"] == 2
     assert types["MapIterationSucceeded"] == 2
     assert types["ExecutionSucceeded"] == 1
-    sns_tasks = [e for e in events if e["type"] == "TaskScheduled" and e["taskScheduledEventDetails"]["resourceType"] == "sns"]
+    sns_tasks = [
+        e for e in events if e["type"] == "TaskScheduled" and e["taskScheduledEventDetails"]["resourceType"] == "sns"
+    ]
     assert len(sns_tasks) == 1
 
     [alert] = alerts(launcher, stack)
@@ -201,7 +204,9 @@ def test_pipeline_runs_to_succeeded(launcher: Launcher, fake_runtime: FakeRuntim
     assert json.loads(context["cause"]) == {"errorType": "OrderRejected", "errorMessage": "Order status is rejected!"}
     assert json.loads(context["order"]) == {"status": "rejected", "power": 2}
     assert context["run_id"] == "run-ok"
-    assert alert["content"]["description"].startswith('Order {"status":"rejected","power":2} was rejected in run run-ok')
+    assert alert["content"]["description"].startswith(
+        'Order {"status":"rejected","power":2} was rejected in run run-ok'
+    )
     print(f"pipeline run (3 lambda_a attempts, 2 waits, map of 2, 1 retry): {elapsed:.1f} s")
 
 

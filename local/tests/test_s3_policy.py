@@ -6,21 +6,26 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+
 from conftest import Launcher
 
 
 def policy(effect: str, secure_transport: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "Transport",
-            "Effect": effect,
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": ["arn:aws:s3:::guarded", "arn:aws:s3:::guarded/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": [secure_transport]}},
-        }],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Transport",
+                    "Effect": effect,
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::guarded", "arn:aws:s3:::guarded/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": [secure_transport]}},
+                }
+            ],
+        }
+    )
 
 
 def test_the_tls_only_policy_lets_requests_through(launcher: Launcher) -> None:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+
 from conftest import ACCOUNT, Launcher
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sfn"
@@ -140,13 +141,9 @@ def test_create_and_update_reject_an_invalid_definition(
 def test_list_state_machine_versions(launcher: Launcher) -> None:
     sfn = launcher.client("stepfunctions")
     unpublished = sfn.create_state_machine(name="plain", definition=json.dumps(VALID), roleArn=ROLE)
-    assert sfn.list_state_machine_versions(stateMachineArn=unpublished["stateMachineArn"])[
-        "stateMachineVersions"
-    ] == []
+    assert sfn.list_state_machine_versions(stateMachineArn=unpublished["stateMachineArn"])["stateMachineVersions"] == []
 
-    created = sfn.create_state_machine(
-        name="versioned", definition=json.dumps(VALID), roleArn=ROLE, publish=True
-    )
+    created = sfn.create_state_machine(name="versioned", definition=json.dumps(VALID), roleArn=ROLE, publish=True)
     arn = created["stateMachineArn"]
     sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(VALID), publish=True)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import FakeRuntime, Launcher, note_timing, ok, tiny_zip
 
 PROVIDER = Path("registry.terraform.io/hashicorp/aws")
@@ -57,21 +58,28 @@ def terraform(workdir: Path, *args: str, timeout: float) -> subprocess.Completed
     try:
         result = subprocess.run(
             ["terraform", *args, "-no-color"],
-            cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as expired:
-        pytest.fail(f"terraform {args[0]} did not finish in {timeout} s (hang?):\n{expired.stdout}\n{expired.stderr}")
+        output = [o.decode() if isinstance(o, bytes) else o for o in (expired.stdout, expired.stderr)]
+        pytest.fail(f"terraform {args[0]} did not finish in {timeout} s (hang?):\n{output[0]}\n{output[1]}")
     note_timing(f"terraform {args[0]}: {time.monotonic() - started:.1f} s")
     return result
 
 
 def configuration(endpoint: str, zip_path: Path) -> dict[str, Any]:
-    assume = lambda service: json.dumps(  # noqa: E731
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
-        }
-    )
+    def assume(service: str) -> str:
+        return json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+            }
+        )
+
     definition = {
         "StartAt": "Archive",
         "States": {
