@@ -1,4 +1,4 @@
-"""Run moto server (pinned 5.2.5) with what this project's local cloud needs.
+"""Run moto server (the pinned release only) with what this project's local cloud needs.
 
     .tools/venv/bin/python local/moto_launcher.py --host 127.0.0.1 --port 4566 \
         --lambda-runtime http://127.0.0.1:9000
@@ -95,6 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
 
     started = time.monotonic()
+    # Before moto loads: the patches are written for one moto release.
+    from motolocal.patching import WrongMotoVersion, check_moto_version
+
+    try:
+        LOG.info("moto %s (the pinned release)", check_moto_version())
+    except WrongMotoVersion as error:
+        LOG.error("%s", error)
+        return 2
+
     # Imported here: moto takes about a second to import, after the signal
     # handlers are in place.
     from moto.moto_server.werkzeug_app import (

@@ -1,16 +1,22 @@
-"""The project's additions to moto server 5.2.5 (see local/README.md)."""
+"""The project's additions to moto server (the release pinned in
+tools/requirements-local.txt; see local/README.md). Every change to moto
+goes through `patching`, which fails loudly when its target is missing.
+
+moto is imported only by `install`, so the launcher can check the moto
+version (`patching.check_moto_version`) before anything of moto loads.
+"""
 
 from __future__ import annotations
 
 import os
 
-from moto.core.config import default_user_config
-
-from . import codebuild, faults, lambda_forward, s3_policy, stepfunctions
-
 
 def install(port: int, lambda_runtime_url: str, invoke_timeout: float) -> None:
     """Apply every addition; call before the server takes its first request."""
+    from moto.core.config import default_user_config
+
+    from . import codebuild, faults, lambda_forward, s3_policy, stepfunctions
+
     # moto's Step Functions interpreter (a port of LocalStack's) is off by
     # default; it reaches Lambda and SNS through http://localhost:$MOTO_PORT.
     default_user_config["stepfunctions"] = {"execute_state_machine": True}
