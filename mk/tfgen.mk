@@ -31,7 +31,7 @@ validate: ## terraform validate every configuration against the real AWS provide
 	    tools/terraform.sh validate terraform/$$stack | tr -d '\n'; echo; \
 	done
 
-checkov: $(SCAN_VENV_STAMP) ## Security scan of dev and prod (skips and reasons: .checkov.yaml)
+checkov: $(SCAN_VENV_STAMP) ## Security scan of the environments that reach AWS (skips and reasons: .checkov.yaml)
 	@echo "==> checkov $(SCANNED_ENVS:%=terraform/%)"
 	@$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml $(SCANNED_ENVS:%=-d terraform/%)
 

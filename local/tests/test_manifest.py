@@ -42,12 +42,20 @@ def make_dry_run(*args: str) -> str:
     return result.stdout
 
 
-def test_the_committed_manifest_lists_the_functions_and_environments() -> None:
+def test_the_committed_manifest_matches_the_workspace_and_the_generated_stacks() -> None:
     loaded = manifest.load(COMMITTED)
-    assert loaded.binaries == ["post_lambda", "lambda_a", "lambda_b"]
-    assert [e.name for e in loaded.environments] == ["local", "dev", "prod"]
-    assert loaded.deployed == ["dev", "prod"]
-    assert list(loaded.validate) == ["local", "dev", "prod", "bootstrap"]
+    members = (REPO / "Cargo.toml").read_text()
+    for function in loaded.functions:
+        assert f'"lambdas/{function.crate}"' in members, f"{function.crate} is no workspace member"
+    assert {"post_lambda", "lambda_a", "lambda_b"} <= set(loaded.binaries)
+    names = [e.name for e in loaded.environments]
+    assert {"local", "dev", "prod"} <= set(names)
+    for stack in loaded.validate:
+        assert any((REPO / "terraform" / stack).glob("*.tf.json")), f"terraform/{stack} is not generated"
+    assert set(names) <= set(loaded.validate)
+    # What reaches AWS is scanned; what the pipeline deploys reaches AWS.
+    assert list(loaded.scan) == [e.name for e in loaded.environments if not e.emulated]
+    assert set(loaded.deployed) <= set(loaded.scan)
 
 
 def test_a_new_function_reaches_the_makefile_and_the_local_cloud_build(tmp_path: Path) -> None:

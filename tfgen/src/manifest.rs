@@ -111,17 +111,26 @@ mod tests {
     fn lists_every_function_environment_and_stack() {
         let manifest = Manifest::new().unwrap();
         let binaries: Vec<&str> = manifest.functions.iter().map(|f| f.binary).collect();
-        assert_eq!(binaries, ["post_lambda", "lambda_a", "lambda_b"]);
-        assert_eq!(manifest.functions[0].environment, ["TABLE_NAME"]);
-        assert_eq!(manifest.functions[2].environment, ["LOG_BUCKET"]);
-        assert_eq!(manifest.stacks.validate, ["local", "dev", "prod", "bootstrap"]);
-        assert_eq!(manifest.stacks.scan, ["dev", "prod"]);
-        let deployed: Vec<&str> = manifest
-            .environments
-            .iter()
-            .filter(|e| e.deployed)
-            .map(|e| e.name)
-            .collect();
-        assert_eq!(deployed, ["dev", "prod"]);
+        let declared: Vec<&str> = Function::ALL.iter().map(|f| f.binary()).collect();
+        assert_eq!(binaries, declared);
+        let environment = |binary: &str| {
+            let function = manifest.functions.iter().find(|f| f.binary == binary).unwrap();
+            function.environment.clone()
+        };
+        assert_eq!(environment("post_lambda"), ["TABLE_NAME"]);
+        assert_eq!(environment("lambda_b"), ["LOG_BUCKET"]);
+        let names: Vec<&str> = manifest.environments.iter().map(|e| e.name).collect();
+        assert!(names.iter().all(|n| manifest.stacks.validate.contains(n)));
+        assert!(manifest.stacks.validate.contains(&"bootstrap"));
+        // The emulated environment is validated, never scanned nor deployed.
+        assert!(!manifest.stacks.scan.contains(&"local"));
+        assert!(manifest.stacks.scan.contains(&"dev") && manifest.stacks.scan.contains(&"prod"));
+        for env in &manifest.environments {
+            assert!(
+                !env.deployed || manifest.stacks.scan.contains(&env.name),
+                "{}",
+                env.name
+            );
+        }
     }
 }
