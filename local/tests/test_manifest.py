@@ -18,18 +18,23 @@ from localcloud.functions import build_command
 from localcloud.processes import CloudError
 
 COMMITTED = REPO / "terraform" / "manifest.json"
+# What the scratch manifest adds: names the committed one does not have.
+NEW_FUNCTION = "lambda_extra"
+NEW_ENV = "rehearsal"
 
 
 def scratch_manifest(tmp_path: Path) -> Path:
-    """The committed manifest plus a function `lambda_c` and an environment
-    `staging` (deployed, scanned), as tfgen writes them."""
+    """The committed manifest plus one function and one environment
+    (deployed, scanned), as tfgen would write them."""
     raw = json.loads(COMMITTED.read_text())
+    assert NEW_FUNCTION not in [f["binary"] for f in raw["functions"]]
+    assert NEW_ENV not in [e["name"] for e in raw["environments"]]
     raw["functions"].append(
-        {"crate": "lambda_c", "binary": "lambda_c", "output": "lambda_c_function", "environment": ["C_TABLE"]}
+        {"crate": NEW_FUNCTION, "binary": NEW_FUNCTION, "output": f"{NEW_FUNCTION}_function", "environment": ["X"]}
     )
-    raw["environments"].append({"name": "staging", "emulated": False, "deployed": True})
-    raw["stacks"]["validate"].insert(-1, "staging")
-    raw["stacks"]["scan"].append("staging")
+    raw["environments"].append({"name": NEW_ENV, "emulated": False, "deployed": True})
+    raw["stacks"]["validate"].insert(-1, NEW_ENV)
+    raw["stacks"]["scan"].append(NEW_ENV)
     path = tmp_path / "terraform" / "manifest.json"
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(raw))
@@ -60,18 +65,22 @@ def test_the_committed_manifest_matches_the_workspace_and_the_generated_stacks()
 
 def test_a_new_function_reaches_the_makefile_and_the_local_cloud_build(tmp_path: Path) -> None:
     scratch = scratch_manifest(tmp_path)
-    lambdas = make_dry_run("lambdas", f"MANIFEST={scratch}")
-    assert "-p post_lambda -p lambda_a -p lambda_b -p lambda_c" in lambdas
-    assert "lambda_c" in make_dry_run("sizes", f"MANIFEST={scratch}")
-    assert "--package=lambda_c" in build_command(manifest.load(scratch).functions)
+    crates = " ".join(f"-p {f.crate}" for f in manifest.load(scratch).functions)
+    assert crates.endswith(f"-p {NEW_FUNCTION}")
+    assert crates in make_dry_run("lambdas", f"MANIFEST={scratch}")
+    assert NEW_FUNCTION in make_dry_run("sizes", f"MANIFEST={scratch}")
+    assert f"--package={NEW_FUNCTION}" in build_command(manifest.load(scratch).functions)
 
 
 def test_a_new_environment_is_validated_scanned_and_deployable(tmp_path: Path) -> None:
     scratch = scratch_manifest(tmp_path)
+    loaded = manifest.load(scratch)
     checks = make_dry_run("validate", "checkov", f"MANIFEST={scratch}")
-    assert "for stack in local dev prod staging bootstrap" in checks
-    assert "-d terraform/dev -d terraform/prod -d terraform/staging" in checks
-    assert manifest.load(scratch).deployed == ["dev", "prod", "staging"]
+    assert f"for stack in {' '.join(loaded.validate)}; do" in checks
+    assert NEW_ENV in loaded.validate
+    assert " ".join(f"-d terraform/{env}" for env in loaded.scan) in checks
+    assert loaded.scan[-1] == NEW_ENV
+    assert loaded.deployed[-1] == NEW_ENV
 
 
 def test_a_missing_manifest_fails_the_targets_that_need_it_with_a_message() -> None:
@@ -110,11 +119,11 @@ def test_the_runtime_gets_the_environment_tfgen_set_on_each_listed_function(laun
             "post_lambda": {"TABLE_NAME": "orders"},
             "lambda_a": {},
             "lambda_b": {"LOG_BUCKET": "results"},
-            "lambda_c": {"C_TABLE": "c"},
+            NEW_FUNCTION: {"X": "x"},
         },
     )
     environment = cloud_on(launcher, tmp_path, outputs).function_environment()
-    assert environment == {"TABLE_NAME": "orders", "LOG_BUCKET": "results", "C_TABLE": "c"}
+    assert environment == {"TABLE_NAME": "orders", "LOG_BUCKET": "results", "X": "x"}
 
 
 def test_a_variable_the_manifest_names_but_the_function_lacks_stops_the_cloud(
