@@ -52,7 +52,7 @@ pub struct EnvironmentEntry {
 pub struct Stacks {
     /// Every configuration under `terraform/`: `terraform validate` each.
     pub validate: Vec<&'static str>,
-    /// The configurations that reach AWS: the security scan covers these.
+    /// The configurations the security scan covers ([`Stack::is_scanned`]).
     pub scan: Vec<&'static str>,
 }
 
@@ -86,10 +86,10 @@ impl Manifest {
                 .collect(),
             stacks: Stacks {
                 validate: Stack::all().into_iter().map(Stack::dir_name).collect(),
-                scan: environments
-                    .iter()
-                    .filter(|env| !env.is_emulated())
-                    .map(|env| env.name.as_str())
+                scan: Stack::all()
+                    .into_iter()
+                    .filter(|stack| stack.is_scanned())
+                    .map(Stack::dir_name)
                     .collect(),
             },
         })

@@ -26,6 +26,15 @@ impl Stack {
             .collect()
     }
 
+    /// Whether the security scan (checkov) covers it: what reaches AWS
+    /// through the pipeline. The bootstrap is checked by its own tests.
+    pub fn is_scanned(self) -> bool {
+        match self {
+            Stack::Env(env) => !Environment::named(env).is_emulated(),
+            Stack::Bootstrap => false,
+        }
+    }
+
     /// The directory under `terraform/`.
     pub fn dir_name(self) -> &'static str {
         match self {
