@@ -178,20 +178,28 @@ class LocalCloud:
         env.update(extra or {})
         return env
 
+    @property
+    def functions(self) -> tuple[manifest.Function, ...]:
+        """The functions tfgen's manifest lists."""
+        return manifest.load(self.settings.repo / "terraform" / "manifest.json").functions
+
+    def environment_of(self, function: manifest.Function) -> dict[str, str]:
+        """The environment tfgen gave one function, as the emulator holds it
+        after the apply (never re-declared here)."""
+        name = self.outputs[function.output]
+        config = self.client("lambda").get_function_configuration(FunctionName=name)
+        variables: dict[str, str] = config.get("Environment", {}).get("Variables", {})
+        missing = set(function.environment) - variables.keys()
+        if missing:
+            raise CloudError(f"{name} lacks {sorted(missing)} in the emulator: is terraform/local current?")
+        return variables
+
     def function_environment(self) -> dict[str, str]:
-        """The environment tfgen gives the functions, as the emulator holds
-        it after the apply: `cargo lambda watch` runs every function in one
-        environment, so the variables are merged (a clash is an error)."""
+        """Every function's environment: `cargo lambda watch` runs them all
+        in one environment, so the variables are merged (a clash is an error)."""
         merged: dict[str, str] = {}
-        lambda_client = self.client("lambda")
-        for function in manifest.load(self.settings.repo / "terraform" / "manifest.json").functions:
-            name = self.outputs[function.output]
-            config = lambda_client.get_function_configuration(FunctionName=name)
-            variables: dict[str, str] = config.get("Environment", {}).get("Variables", {})
-            missing = set(function.environment) - variables.keys()
-            if missing:
-                raise CloudError(f"{name} lacks {sorted(missing)} in the emulator: is terraform/local current?")
-            for key, value in variables.items():
+        for function in self.functions:
+            for key, value in self.environment_of(function).items():
                 if merged.setdefault(key, value) != value:
                     raise CloudError(
                         f"functions disagree on {key} ({merged[key]!r}, {value!r}); they share one runtime"
