@@ -57,7 +57,7 @@ fn families(scope: &Scope) -> Vec<Family> {
             sid: "HttpApi",
             // API Gateway evaluates a child's (route, stage, integration)
             // tag condition against its API's tags.
-            resources: vec![format!("arn:aws:apigateway:{}::/apis/*", REGION)],
+            resources: vec![format!("arn:aws:apigateway:{REGION}::/apis/*")],
             read: &["apigateway:GET"],
             change: &[
                 "apigateway:POST",
@@ -65,11 +65,11 @@ fn families(scope: &Scope) -> Vec<Family> {
                 "apigateway:PUT",
                 "apigateway:DELETE",
             ],
+            // CreateApi carries its tags; tagging an existing API
+            // (`/tags/*`) is not granted: its tag condition cannot be
+            // tied to the API, and re-tagging could move prod's API to dev.
             create: &["apigateway:POST"],
-            create_on: vec![
-                format!("arn:aws:apigateway:{}::/apis", REGION),
-                format!("arn:aws:apigateway:{}::/tags/*", REGION),
-            ],
+            create_on: vec![format!("arn:aws:apigateway:{REGION}::/apis")],
         },
         Family {
             sid: "PlatformKey",
