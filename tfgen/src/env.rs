@@ -90,6 +90,28 @@ pub struct PipelineSettings {
     pub run_timeout_seconds: u32,
     /// Orders archived in parallel by the Map state.
     pub max_concurrency: u32,
+    /// What the state machine logs (always with execution data, so a
+    /// logged failure shows its input).
+    pub log_level: ExecutionLogLevel,
+}
+
+/// Step Functions execution logging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionLogLevel {
+    /// Every state of every run, with its input and output: for debugging.
+    All,
+    /// Only failed states and runs, with their input: orders are logged
+    /// only when something went wrong with them.
+    Error,
+}
+
+impl ExecutionLogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionLogLevel::All => "ALL",
+            ExecutionLogLevel::Error => "ERROR",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +196,7 @@ impl Environment {
                     task_timeout_seconds: 60,
                     run_timeout_seconds: 600,
                     max_concurrency: 10,
+                    log_level: ExecutionLogLevel::All,
                 },
                 log_retention_days: 1,
                 protect_data: false,
@@ -195,6 +218,7 @@ impl Environment {
                     task_timeout_seconds: 30,
                     run_timeout_seconds: 1200,
                     max_concurrency: 10,
+                    log_level: ExecutionLogLevel::All,
                 },
                 log_retention_days: 30,
                 protect_data: false,
@@ -219,6 +243,7 @@ impl Environment {
                     task_timeout_seconds: 30,
                     run_timeout_seconds: 2700,
                     max_concurrency: 10,
+                    log_level: ExecutionLogLevel::Error,
                 },
                 log_retention_days: 365,
                 protect_data: true,

@@ -593,3 +593,38 @@ fn finding_7_only_apply_writes_the_state() {
         assert!(grants(&apply, "s3:PutObject", &state(env)));
     }
 }
+
+// ----- issue 11 finding 7: what the pipeline writes down ------------------
+
+#[test]
+fn prod_logs_only_failed_states_of_its_runs() {
+    let machine = |env| one(Stack::Env(env), "aws_sfn_state_machine", "pipeline");
+    let logging = &machine(EnvName::Prod)["logging_configuration"];
+    assert_eq!(
+        logging["level"], "ERROR",
+        "prod logs every order of every run: {logging}"
+    );
+    assert_eq!(
+        logging["include_execution_data"], true,
+        "a logged failure shows its input"
+    );
+    assert_eq!(machine(EnvName::Dev)["logging_configuration"]["level"], "ALL");
+}
+
+#[test]
+fn the_readme_says_what_the_logs_and_the_rejected_order_alert_carry() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        !readme.contains("never whole payloads"),
+        "README promises what the code does not do"
+    );
+    assert!(
+        readme.contains("in prod only failed states"),
+        "README must say what prod's state machine logs"
+    );
+    assert!(
+        readme.contains("the order as lambda_a returned it"),
+        "README must say what the order-rejected alert carries"
+    );
+}
