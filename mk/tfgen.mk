@@ -7,8 +7,9 @@
 #                            the env's backend, plan -out
 #   make apply ENV=dev       apply exactly the plan saved by `make plan`
 #   make plan ENV=dev TARGET=emulator
-#                            the same deploy path against a fresh emulator:
-#                            bootstrap, init with S3 backend, plan -out, apply
+#                            the delivery pipeline's promotion path against a
+#                            fresh emulator: bootstrap, build once, plan/apply
+#                            dev, plan prod, a tampered plan refused, apply prod
 
 ENV ?= dev
 TFGEN := cargo run --quiet -p tfgen --
@@ -38,7 +39,7 @@ checkov: $(SCAN_VENV_STAMP) ## Security scan of dev, prod and delivery (skips an
 
 ifeq ($(TARGET),emulator)
 plan: $(VENV_STAMP) ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
-	@$(TFGEN) synth --env $(ENV) >/dev/null
+	@$(TFGEN) synth --all >/dev/null
 	@$(LOCAL_CLOUD) deploy-dry-run --env $(ENV)
 else
 plan: arm64-zips ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)

@@ -4,20 +4,31 @@ finding 4): `make plan ENV=<aws env>` checks the ELF machine of every
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import stat
 import struct
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools"))
 
-from check_lambda_arch import elf_machine, problems  # noqa: E402
+
+def load_check() -> ModuleType:
+    """tools/check_lambda_arch.py, the script make and CodeBuild run."""
+    spec = importlib.util.spec_from_file_location("check_lambda_arch", REPO / "tools" / "check_lambda_arch.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CHECK = load_check()
+elf_machine, problems = CHECK.elf_machine, CHECK.problems
 
 EM_X86_64, EM_AARCH64 = 62, 183
 BINS = ["post_lambda", "lambda_a", "lambda_b"]

@@ -117,3 +117,58 @@ def test_apply_uses_exactly_the_saved_plan_of_the_plan_stage() -> None:
     assert 'tools/terraform.sh apply "terraform/$ENV" "$ENV.tfplan"' in apply
     artifacts = yaml.safe_load((REPO / ".codebuild" / "plan.yml").read_text())["artifacts"]["files"]
     assert "terraform/*/*.tfplan" in artifacts and "target/lambda/**/*" in artifacts
+
+
+def test_the_one_time_steps_work_in_order_on_an_empty_account() -> None:
+    """Each step needs only what the ones before it created: state bucket,
+    then delivery (its state lives in that bucket; it creates the boundaries
+    the environments' roles carry and the connection), then the connection's
+    approval, then a deploy; Slack is optional and comes last."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### One-time steps", 1)[1].split("\n### ", 1)[0]
+    titles = re.findall(r"^\d+\. \*\*(.+?)\*\*", section, flags=re.MULTILINE)
+    assert [t.split()[0] for t in titles] == ["Bootstrap", "Apply", "Approve", "Deploy", "Slack,"], titles
+    assert "terraform/bootstrap" in section.split("2. **")[0]
+    assert "terraform/delivery" in section.split("3. **")[0].split("2. **")[1]
+    assert "optional" in section.split("5. **")[1]
+    for config in ("bootstrap", "delivery"):
+        assert f"tools/terraform.sh plan terraform/{config} {config}.tfplan" in section
+        assert f"tools/terraform.sh apply terraform/{config} {config}.tfplan" in section
+
+
+def test_plan_exports_the_digest_and_apply_checks_it_before_terraform() -> None:
+    plan = yaml.safe_load((REPO / ".codebuild" / "plan.yml").read_text())
+    assert plan["env"]["exported-variables"] == ["PLAN_SHA256"]
+    assert any(
+        "export PLAN_SHA256=" in c and "tools/plan-digest.sh record" in c
+        for c in buildspec_commands(REPO / ".codebuild" / "plan.yml")
+    )
+    apply = buildspec_commands(REPO / ".codebuild" / "apply.yml")
+    verify = next(i for i, c in enumerate(apply) if "tools/plan-digest.sh verify" in c)
+    terraform = next(i for i, c in enumerate(apply) if "tools/terraform.sh apply" in c)
+    assert verify < terraform and "$EXPECTED_PLAN_SHA256" in apply[verify]
+    # Only data crosses from the Build and Plan stages: zips and the plan.
+    assert yaml.safe_load((REPO / ".codebuild" / "build.yml").read_text())["artifacts"]["files"] == [
+        "target/lambda/**/*"
+    ]
+    assert all(not f.startswith(("tools", ".codebuild")) for f in plan["artifacts"]["files"])
+
+
+def test_plan_digest_refuses_a_changed_plan_and_accepts_the_approved_one(tmp_path: Path) -> None:
+    zips = tmp_path / "lambda" / "post_lambda"
+    zips.mkdir(parents=True)
+    (zips / "bootstrap.zip").write_bytes(b"zip")
+    plan = tmp_path / "dev.tfplan"
+    plan.write_bytes(b"plan")
+    script = str(REPO / "tools" / "plan-digest.sh")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([script, *args], capture_output=True, text=True, check=False)
+
+    digest = run("record", str(plan), str(tmp_path / "lambda")).stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", digest)
+    assert run("verify", str(plan), str(tmp_path / "lambda"), digest).returncode == 0
+    (zips / "bootstrap.zip").write_bytes(b"another zip")
+    refused = run("verify", str(plan), str(tmp_path / "lambda"), digest)
+    assert refused.returncode == 3 and "REFUSING TO APPLY" in refused.stderr and digest in refused.stderr
+    assert run("verify", str(plan), str(tmp_path / "lambda"), "").returncode == 3

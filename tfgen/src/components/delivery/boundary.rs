@@ -19,9 +19,15 @@ pub fn name(env: &Environment) -> String {
     env.resource_name("boundary")
 }
 
-/// `arn:aws:iam::<account>:policy/auction-<env>-boundary`.
-pub fn arn(scope: &Scope) -> String {
-    scope.iam_arn(&format!("policy/{}", name(scope.env)))
+/// `arn:aws:iam::<account>:policy/auction-<env>-boundary`: what every role
+/// of the environment's stack carries as `permissions_boundary` (pass that
+/// stack's account reference).
+pub fn arn_in(env: &Environment, account_id: &impl std::fmt::Display) -> String {
+    format!("arn:aws:iam::{account_id}:policy/{}", name(env))
+}
+
+fn arn(scope: &Scope) -> String {
+    arn_in(scope.env, scope.account_id)
 }
 
 /// Services an environment's roles are passed to (functions, the state
