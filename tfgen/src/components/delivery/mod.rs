@@ -27,6 +27,7 @@ use crate::aws::devtools::*;
 use crate::aws::iam::IamPolicy;
 use crate::aws::kms::{KmsAlias, KmsKey};
 use crate::aws::meta::CallerIdentity;
+use crate::aws::s3::S3Bucket;
 use crate::core::{Configuration, Handle, Output, Ref, SynthError, TfFile};
 use crate::env::{DELIVERY, Environment, PROJECT, REGION};
 use crate::policy::{PolicyDocument, Principal, Statement};
@@ -62,34 +63,70 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             .map_err(|msg| SynthError::Config(format!("delivery: {msg}")))?;
     }
     let mut config = Configuration::new();
-    let mut versions = TfFile::new();
-    versions.block(
-        "terraform",
-        json!({
-            "required_version": ">= 1.10.0",
-            "required_providers": { "aws": { "source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION } },
-            "backend": remote_state("delivery"),
-        }),
-    );
-    config.add("versions", versions)?;
-
+    let mut add = |stem: &str, file: TfFile| config.add(stem, file);
+    add("versions", file_with(|f| f.block("terraform", terraform_settings())))?;
     let mut providers = TfFile::new();
-    providers.block(
+    let account_id = provider(&mut providers);
+    add("providers", providers)?;
+    let mut file = TfFile::new();
+    let key = encryption(&mut file, &account_id);
+    add("encryption", file)?;
+    let mut file = TfFile::new();
+    let (bucket, logs) = storage(&mut file, &account_id, &key);
+    add("artifacts", file)?;
+    add("boundaries", file_with(|f| boundaries(f, &account_id, &deployed)))?;
+    let workspace = Workspace {
+        bucket: &bucket,
+        key: &key,
+        logs: &logs,
+    };
+    let mut file = TfFile::new();
+    let projects = build_projects(&mut file, &account_id, &deployed, &workspace);
+    add("deploy_roles", file)?;
+    let mut file = TfFile::new();
+    let pipeline = pipeline(&mut file, &account_id, &deployed, &workspace, &projects);
+    add("pipeline", file)?;
+    let mut file = TfFile::new();
+    notifications::build(&mut file, &account_id, &key, &pipeline, DELIVERY.slack.as_ref());
+    add("notifications", file)?;
+    Ok(config)
+}
+
+fn file_with(build: impl FnOnce(&mut TfFile)) -> TfFile {
+    let mut file = TfFile::new();
+    build(&mut file);
+    file
+}
+
+/// Provider pin and remote state (`auction/delivery/` in the state bucket).
+fn terraform_settings() -> serde_json::Value {
+    json!({
+        "required_version": ">= 1.10.0",
+        "required_providers": { "aws": { "source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION } },
+        "backend": remote_state("delivery"),
+    })
+}
+
+/// The AWS provider, tagging everything `Environment = delivery`; returns
+/// the account id.
+fn provider(file: &mut TfFile) -> Ref {
+    file.block(
         "provider",
         json!({ "aws": { "region": REGION, "default_tags": { "tags": {
             "Project": PROJECT, "Environment": "delivery", "ManagedBy": "tfgen",
         }}}}),
     );
-    let account_id = providers.data("current", CallerIdentity {}).account_id();
-    config.add("providers", providers)?;
+    file.data("current", CallerIdentity {}).account_id()
+}
 
-    let mut file = TfFile::new();
-    let key = encryption(&mut file, &account_id);
-    config.add("encryption", file)?;
-
-    let mut file = TfFile::new();
+/// The artifact bucket and the build logs.
+fn storage(
+    file: &mut TfFile,
+    account_id: &Ref,
+    key: &Handle<KmsKey>,
+) -> (Handle<S3Bucket>, Handle<CloudwatchLogGroup>) {
     let bucket = secure_bucket(
-        &mut file,
+        file,
         "artifacts",
         BucketSettings {
             name: format!("{}-{account_id}", delivery_name("artifacts")),
@@ -107,14 +144,13 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             kms_key_id: Some(key.arn().into()),
         },
     );
-    config.add("artifacts", file)?;
+    (bucket, logs)
+}
 
-    let mut file = TfFile::new();
-    for env in &deployed {
-        let scope = Scope {
-            env,
-            account_id: &account_id,
-        };
+/// One permissions boundary per deployed environment.
+fn boundaries(file: &mut TfFile, account_id: &Ref, deployed: &[Environment]) {
+    for env in deployed {
+        let scope = Scope { env, account_id };
         file.resource(
             &format!("{}_boundary", env.name),
             IamPolicy {
@@ -124,25 +160,6 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             },
         );
     }
-    config.add("boundaries", file)?;
-
-    let workspace = Workspace {
-        bucket: &bucket,
-        key: &key,
-        logs: &logs,
-    };
-    let mut file = TfFile::new();
-    let projects = build_projects(&mut file, &account_id, &deployed, &workspace);
-    config.add("deploy_roles", file)?;
-
-    let mut file = TfFile::new();
-    let pipeline = pipeline(&mut file, &account_id, &deployed, &workspace, &projects);
-    config.add("pipeline", file)?;
-
-    let mut file = TfFile::new();
-    notifications::build(&mut file, &account_id, &key, &pipeline, DELIVERY.slack.as_ref());
-    config.add("notifications", file)?;
-    Ok(config)
 }
 
 /// The delivery key: artifacts, build logs, the notification topic.
