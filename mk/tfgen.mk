@@ -45,9 +45,14 @@ else
 plan: arm64-zips ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
 	@$(TFGEN) synth --env $(ENV)
 	@tools/terraform.sh plan terraform/$(ENV) $(PLAN_FILE)
+	@tools/plan-digest.sh record terraform/$(ENV)/$(PLAN_FILE) $(LAMBDA_DIR) > terraform/$(ENV)/$(PLAN_FILE).sha256
+	@echo "plan digest (sha256 of the plan and the zips it uploads): $$(cat terraform/$(ENV)/$(PLAN_FILE).sha256)"
 endif
 
+# As in the pipeline: only the plan (and zips) whose digest `make plan` recorded.
 apply: ## Apply the plan saved by `make plan ENV=...`
+	@test -f terraform/$(ENV)/$(PLAN_FILE).sha256 || { echo "no terraform/$(ENV)/$(PLAN_FILE).sha256: run make plan ENV=$(ENV) first" >&2; exit 2; }
+	@tools/plan-digest.sh verify terraform/$(ENV)/$(PLAN_FILE) $(LAMBDA_DIR) "$$(cat terraform/$(ENV)/$(PLAN_FILE).sha256)"
 	@tools/terraform.sh apply terraform/$(ENV) $(PLAN_FILE)
 
 graph: ## Print the Mermaid pictures of ENV's components and of the promotion path

@@ -94,3 +94,46 @@ def test_make_plan_for_aws_stops_before_terraform_with_the_way_to_arm64(tmp_path
     assert "rustup target add aarch64-unknown-linux-gnu" in result.stderr
     assert "CodeBuild" in result.stderr
     assert not calls.exists(), "terraform ran before the architecture check"
+
+
+def test_make_apply_refuses_zips_rebuilt_after_the_plan(tmp_path: Path) -> None:
+    """By hand as in the pipeline: `make apply` checks the digest `make plan` recorded."""
+    lambda_dir = zips(tmp_path / "lambda", EM_AARCH64)
+    env_dir = REPO / "terraform" / "dev"
+    plan = env_dir / "rehearsal-test.tfplan"
+    digest_file = env_dir / "rehearsal-test.tfplan.sha256"
+    calls = tmp_path / "terraform-calls"
+    fake_terraform(tmp_path / "bin", calls)
+    try:
+        plan.write_bytes(b"saved plan")
+        recorded = subprocess.run(
+            [str(REPO / "tools" / "plan-digest.sh"), "record", str(plan), str(lambda_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        digest_file.write_text(recorded.stdout)
+        with zipfile.ZipFile(lambda_dir / "lambda_a" / "bootstrap.zip", "a") as archive:
+            archive.writestr("rebuilt", b"after the plan")
+        result = subprocess.run(
+            [
+                "make",
+                "--no-print-directory",
+                "apply",
+                "ENV=dev",
+                "PLAN_FILE=rehearsal-test.tfplan",
+                f"LAMBDA_DIR={lambda_dir}",
+            ],
+            cwd=REPO,
+            env=dict(os.environ, PATH=f"{tmp_path / 'bin'}:{os.environ['PATH']}"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        plan.unlink(missing_ok=True)
+        digest_file.unlink(missing_ok=True)
+    assert result.returncode != 0
+    assert "REFUSING TO APPLY" in result.stderr
+    assert not calls.exists(), "terraform ran although the zips changed after the plan"
