@@ -3,11 +3,13 @@
 #
 #   make synth               every environment and the bootstrap
 #   make synth ENV=dev       one environment
-#   make plan ENV=dev        zips, synth, init with the env's backend, plan -out
+#   make plan ENV=dev        arm64 zips (refused otherwise), synth, init with
+#                            the env's backend, plan -out
 #   make apply ENV=dev       apply exactly the plan saved by `make plan`
 #   make plan ENV=dev TARGET=emulator
-#                            the same deploy path against a fresh emulator:
-#                            bootstrap, init with S3 backend, plan -out, apply
+#                            the delivery pipeline's promotion path against a
+#                            fresh emulator: bootstrap, build once, plan/apply
+#                            dev, plan prod, a tampered plan refused, apply prod
 
 ENV ?= dev
 TFGEN := cargo run --quiet -p tfgen --
@@ -31,25 +33,33 @@ validate: ## terraform validate every configuration against the real AWS provide
 	    tools/terraform.sh validate terraform/$$stack | tr -d '\n'; echo; \
 	done
 
-checkov: $(SCAN_VENV_STAMP) ## Security scan of the environments that reach AWS (skips and reasons: .checkov.yaml)
+checkov: $(SCAN_VENV_STAMP) ## Security scan of the configurations that reach AWS (skips and reasons: .checkov.yaml)
 	@echo "==> checkov $(SCANNED_ENVS:%=terraform/%)"
 	@$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml $(SCANNED_ENVS:%=-d terraform/%)
 
 ifeq ($(TARGET),emulator)
 plan: $(VENV_STAMP) ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
-	@$(TFGEN) synth --env $(ENV) >/dev/null
+	@$(TFGEN) synth --all >/dev/null
 	@$(LOCAL_CLOUD) deploy-dry-run --env $(ENV)
 else
-plan: lambdas ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
+plan: arm64-zips ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
 	@$(TFGEN) synth --env $(ENV)
 	@tools/terraform.sh plan terraform/$(ENV) $(PLAN_FILE)
+	@tools/plan-digest.sh record terraform/$(ENV)/$(PLAN_FILE) $(LAMBDA_DIR) > terraform/$(ENV)/$(PLAN_FILE).sha256
+	@echo "plan digest (sha256 of the plan and the zips it uploads): $$(cat terraform/$(ENV)/$(PLAN_FILE).sha256)"
 endif
 
+# As in the pipeline: only the plan (and zips) whose digest `make plan` recorded.
 apply: ## Apply the plan saved by `make plan ENV=...`
+	@test -f terraform/$(ENV)/$(PLAN_FILE).sha256 || { echo "no terraform/$(ENV)/$(PLAN_FILE).sha256: run make plan ENV=$(ENV) first" >&2; exit 2; }
+	@tools/plan-digest.sh verify terraform/$(ENV)/$(PLAN_FILE) $(LAMBDA_DIR) "$$(cat terraform/$(ENV)/$(PLAN_FILE).sha256)"
 	@tools/terraform.sh apply terraform/$(ENV) $(PLAN_FILE)
 
-graph: ## Print the Mermaid picture of ENV's components
+graph: ## Print the Mermaid pictures of ENV's components and of the promotion path
+	@echo "ENV=$(ENV) components:"
 	@$(TFGEN) graph --env $(ENV)
+	@echo "promotion path (terraform/delivery):"
+	@$(TFGEN) promotion
 
 outputs: ## Print ENV's Terraform outputs (URLs, client id; `make outputs ENV=dev`)
 	@TF_DATA_DIR=$(CURDIR)/.tools/terraform/$(ENV) terraform -chdir=terraform/$(ENV) output

@@ -156,9 +156,11 @@ def results(_: argparse.Namespace) -> int:
 
 
 def deploy_dry_run_command(args: argparse.Namespace) -> int:
-    from .deploy import deploy_dry_run
+    from .promotion import rehearse_promotion
 
-    report = deploy_dry_run(args.env, REPO, REPO / ".local" / f"deploy-{args.env}")
+    # The pipeline deploys every environment in order from one artifact, so
+    # the rehearsal walks the whole promotion path whichever ENV was named.
+    report = rehearse_promotion(REPO, REPO / ".local" / "promotion")
     print(report.describe())
     return 0
 
@@ -170,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("pipeline", help="start a pipeline run and summarize it").set_defaults(run=pipeline)
     commands.add_parser("results", help="list archived orders and alerts").set_defaults(run=results)
     dry_run = commands.add_parser(
-        "deploy-dry-run", help="bootstrap, init, plan and apply an environment against a fresh emulator"
+        "deploy-dry-run", help="bootstrap, then plan/apply every environment along the promotion path"
     )
     deployed = manifest.load(REPO / "terraform" / "manifest.json").deployed
     dry_run.add_argument("--env", default=deployed[0], choices=deployed)

@@ -2,8 +2,8 @@
 
 moto 5.2.5 demands a `location` for every project source and artifact, but
 AWS takes none for the `CODEPIPELINE` type (the pipeline hands the input
-over) nor for `NO_SOURCE`. The delivery component's projects are all
-CODEPIPELINE, so the deploy dry run could not create them. The location
+over) nor for `NO_SOURCE`. The delivery configuration's projects are all
+CODEPIPELINE, so the promotion rehearsal could not create them. The location
 checks are skipped for those types; every other check stays moto's.
 """
 

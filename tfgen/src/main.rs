@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use tfgen::components::{self, configuration};
 use tfgen::core::expr::render_template;
+use tfgen::components::delivery::stages::promotion_picture as promotion_path_picture;
 use tfgen::env::{EnvName, Environment};
 use tfgen::manifest::{self, Manifest};
 use tfgen::synth::{self, Stack};
@@ -53,6 +54,8 @@ enum Command {
         #[arg(long)]
         resources: bool,
     },
+    /// Print a Mermaid picture of the delivery pipeline's promotion path.
+    Promotion,
     /// Print the pipeline's state-machine definition, exactly as written to
     /// pipeline.tf.json (references shown as Terraform interpolations).
     Asl {
@@ -145,6 +148,10 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                     graph::components(&config)
                 }
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Promotion => {
+            print!("{}", promotion_path_picture());
             Ok(ExitCode::SUCCESS)
         }
         Command::Asl { env } => {

@@ -6,15 +6,17 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::components::{bootstrap, configuration};
+use crate::components::{bootstrap, configuration, delivery};
 use crate::core::{Configuration, SynthError};
 use crate::env::{EnvName, Environment};
 
-/// A Terraform configuration tfgen writes: an environment or the bootstrap.
+/// A Terraform configuration tfgen writes: an environment, the bootstrap
+/// (state bucket) or the delivery pipeline with the deploy roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stack {
     Env(EnvName),
     Bootstrap,
+    Delivery,
 }
 
 impl Stack {
@@ -22,16 +24,18 @@ impl Stack {
         EnvName::ALL
             .into_iter()
             .map(Stack::Env)
-            .chain([Stack::Bootstrap])
+            .chain([Stack::Bootstrap, Stack::Delivery])
             .collect()
     }
 
     /// Whether the security scan (checkov) covers it: what reaches AWS
-    /// through the pipeline. The bootstrap is checked by its own tests.
+    /// through the pipeline or an administrator. The bootstrap is checked by
+    /// its own tests.
     pub fn is_scanned(self) -> bool {
         match self {
             Stack::Env(env) => !Environment::named(env).is_emulated(),
             Stack::Bootstrap => false,
+            Stack::Delivery => true,
         }
     }
 
@@ -40,6 +44,7 @@ impl Stack {
         match self {
             Stack::Env(env) => env.as_str(),
             Stack::Bootstrap => "bootstrap",
+            Stack::Delivery => "delivery",
         }
     }
 
@@ -47,6 +52,7 @@ impl Stack {
         match self {
             Stack::Env(env) => configuration(&Environment::named(env)),
             Stack::Bootstrap => bootstrap::configuration(),
+            Stack::Delivery => delivery::configuration(),
         }
     }
 

@@ -61,6 +61,9 @@ pub struct BucketSettings {
     pub key_arn: Ref,
     /// Days a replaced or deleted object version is kept.
     pub noncurrent_days: u32,
+    /// Days before even the current version expires (short-lived data such
+    /// as pipeline artifacts); `None` keeps current versions.
+    pub current_days: Option<u32>,
     /// Kept data: Terraform refuses to destroy the bucket and never empties
     /// it; otherwise `terraform destroy` may empty and remove it.
     pub protect: bool,
@@ -138,9 +141,23 @@ pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings)
                     days_after_initiation: 7,
                 }),
                 expiration: Some(Expiration {
-                    expired_object_delete_marker: true,
+                    days: None,
+                    expired_object_delete_marker: Some(true),
                 }),
-            }],
+            }]
+            .into_iter()
+            .chain(settings.current_days.map(|days| LifecycleRule {
+                id: "expire-current-versions".into(),
+                status: "Enabled".into(),
+                filter: LifecycleFilter::default(),
+                noncurrent_version_expiration: None,
+                abort_incomplete_multipart_upload: None,
+                expiration: Some(Expiration {
+                    days: Some(days),
+                    expired_object_delete_marker: None,
+                }),
+            }))
+            .collect(),
         },
         // S3 rejects noncurrent-version rules until versioning is on.
         Meta {

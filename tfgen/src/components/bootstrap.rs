@@ -62,6 +62,7 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             name: STATE_BUCKET.into(),
             key_arn: key.arn(),
             noncurrent_days: 90,
+            current_days: None,
             protect: true,
         },
     );

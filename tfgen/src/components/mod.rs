@@ -63,6 +63,8 @@ pub struct Platform {
 }
 
 /// The whole configuration of one environment.
+/// The delivery pipeline and the deploy roles are not part of it: they
+/// live in their own configuration ([`delivery::configuration`]).
 pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
     Ok(build(env)?.config)
 }
@@ -110,12 +112,6 @@ pub fn build(env: &Environment) -> Result<Platform, SynthError> {
         observability::build(&ctx, f, &watched);
         Ok(())
     })?;
-    if let Some(delivery) = &env.delivery {
-        component(&mut config, "delivery", |f| {
-            delivery::build(&ctx, f, delivery, &alerts);
-            Ok(())
-        })?;
-    }
     Ok(Platform {
         config,
         pipeline_definition: pipeline.definition,

@@ -111,7 +111,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, functions: &Functions, alerts: &H
             logging_configuration: SfnLoggingConfiguration {
                 log_destination: format!("{}:*", logs.arn()),
                 include_execution_data: true,
-                level: "ALL".into(),
+                level: ctx.env.pipeline.log_level.as_str().into(),
             },
             tracing_configuration: SfnTracingConfiguration { enabled: true },
         },

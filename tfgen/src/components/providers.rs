@@ -44,15 +44,21 @@ pub fn terraform_settings(env: EnvName, target: &Target) -> serde_json::Value {
         "required_providers": { "aws": { "source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION } },
     });
     if *target == Target::Aws {
-        settings["backend"] = json!({ "s3": {
-            "bucket": STATE_BUCKET,
-            "key": format!("{PROJECT}/{env}/terraform.tfstate"),
-            "region": REGION,
-            "encrypt": true,
-            "use_lockfile": true,
-        }});
+        settings["backend"] = remote_state(env.as_str());
     }
     settings
+}
+
+/// The S3 backend of a configuration whose state lives in the state bucket
+/// under `auction/<state_name>/` (an environment, or `delivery`).
+pub fn remote_state(state_name: &str) -> serde_json::Value {
+    json!({ "s3": {
+        "bucket": STATE_BUCKET,
+        "key": format!("{PROJECT}/{state_name}/terraform.tfstate"),
+        "region": REGION,
+        "encrypt": true,
+        "use_lockfile": true,
+    }})
 }
 
 #[serde_with::skip_serializing_none]
