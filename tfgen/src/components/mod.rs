@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod providers;
 pub mod results_bucket;
 pub mod schedule;
+pub mod state;
 
 use crate::aws::kms::KmsKey;
 use crate::core::{Configuration, Handle, Ref, SynthError, TfFile};

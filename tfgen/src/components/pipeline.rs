@@ -57,8 +57,9 @@ pub fn build(
         "pipeline",
         format!("/aws/vendedlogs/states/{}", ctx.name("pipeline")),
     );
-    // The function and its versions/aliases.
-    let functions = |f: &Handle<LambdaFunction>| [f.arn().to_string(), format!("{}:*", f.arn())];
+    // The definition invokes the unqualified functions (no version, no
+    // alias), so the unqualified ARNs are all it needs.
+    let functions = |f: &Handle<LambdaFunction>| [f.arn().to_string()];
     let role = service_role(
         ctx,
         file,

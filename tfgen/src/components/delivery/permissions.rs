@@ -3,7 +3,9 @@
 //! the name. Reading (for `terraform plan`) and changing (for `apply`) are
 //! separate lists so the plan role cannot change anything.
 
-use crate::env::{PROJECT, REGION, STATE_BUCKET};
+use crate::env::REGION;
+
+use super::super::state::{STATE_KEY_ALIAS, lock_key, state_bucket, state_key};
 use crate::policy::Statement;
 
 use super::super::Context;
@@ -351,25 +353,22 @@ fn managed_by_id(ctx: &Context, change: bool) -> Vec<Statement> {
 /// Terraform state: this environment's state object and its lock file, and
 /// the key that encrypts them (found by its alias).
 fn state_access(ctx: &Context) -> Vec<Statement> {
-    let state_key = format!("{PROJECT}/{}/terraform.tfstate", ctx.env.name);
+    let bucket = state_bucket(&ctx.account_id.to_string());
     vec![
-        Statement::allow("ListStateBucket", ["s3:ListBucket"]).on([format!("arn:aws:s3:::{STATE_BUCKET}")]),
+        Statement::allow("ListStateBucket", ["s3:ListBucket"]).on([format!("arn:aws:s3:::{bucket}")]),
         Statement::allow(
             "ReadWriteStateAndLock",
             ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
         )
         .on([
-            format!("arn:aws:s3:::{STATE_BUCKET}/{state_key}"),
-            format!("arn:aws:s3:::{STATE_BUCKET}/{state_key}.tflock"),
+            format!("arn:aws:s3:::{bucket}/{}", state_key(ctx.env.name)),
+            format!("arn:aws:s3:::{bucket}/{}", lock_key(ctx.env.name)),
         ]),
         Statement::allow("UseStateKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
             .on([format!("arn:aws:kms:{REGION}:{}:key/*", ctx.account_id)])
             .when("ForAnyValue:StringEquals", "kms:ResourceAliases", [STATE_KEY_ALIAS]),
     ]
 }
-
-/// The alias of the key that encrypts Terraform state (bootstrap creates it).
-pub const STATE_KEY_ALIAS: &str = "alias/auction-terraform-state";
 
 /// `terraform plan`: read everything the stack manages, lock the state.
 pub fn plan(ctx: &Context) -> Vec<Statement> {
