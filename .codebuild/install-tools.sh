@@ -29,9 +29,32 @@ install_rust() {
     rustup default "$RUST_VERSION"
 }
 
+# sha256 of nextest's release archives, pinned here: a replaced or corrupted
+# download is refused before anything of it runs. The values were looked up
+# in public package manifests (not computed here); the release's own `.sha256`
+# file is checked against them too, so a wrong pin fails loudly.
+nextest_sha256() {
+    case "$NEXTEST_VERSION-$rust_arch" in
+        0.9.143-x86_64) echo 66786b9abe23920d022a182d1416b1bbc8130dd4872a9553d76985a1708dcd1e ;;
+        0.9.143-aarch64) echo 2a64b3566a92508550a7ab29c3e8db25472ca37730ecb4d22100b6aa440c2a68 ;;
+        *) echo "install-tools.sh: no pinned sha256 for nextest $NEXTEST_VERSION on $rust_arch; add it to nextest_sha256" >&2
+           return 1 ;;
+    esac
+}
+
 install_nextest() {
-    local url="https://github.com/nextest-rs/nextest/releases/download/cargo-nextest-${NEXTEST_VERSION}/cargo-nextest-${NEXTEST_VERSION}-${rust_arch}-unknown-linux-gnu.tar.gz"
-    curl -sSfL "$url" | tar -xz -C "${CARGO_HOME:-$HOME/.cargo}/bin"
+    local archive="cargo-nextest-${NEXTEST_VERSION}-${rust_arch}-unknown-linux-gnu.tar.gz"
+    local url="https://github.com/nextest-rs/nextest/releases/download/cargo-nextest-${NEXTEST_VERSION}/$archive"
+    local expected work
+    expected=$(nextest_sha256)
+    work=$(mktemp -d)
+    curl -sSfL -o "$work/$archive" "$url"
+    curl -sSfL -o "$work/$archive.sha256" "$url.sha256"
+    grep -q "$expected" "$work/$archive.sha256" ||
+        { echo "install-tools.sh: the release's $archive.sha256 disagrees with the pinned sha256" >&2; exit 2; }
+    (cd "$work" && echo "$expected  $archive" | sha256sum -c -)
+    tar -xzf "$work/$archive" -C "${CARGO_HOME:-$HOME/.cargo}/bin"
+    rm -rf "$work"
 }
 
 install_terraform() {

@@ -17,11 +17,22 @@ ifeq ($(LAMBDA_ARM64),yes)
 		--lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(LAMBDA_BINS))
 else
 	@echo "==> NOTE: no aarch64 Rust target here; building for the host ($$(uname -m))."
-	@echo "    These zips are for local checks only, not for the arm64 functions (CodeBuild builds arm64 natively)."
+	@echo "    These zips are for local checks only: \`make plan\` for AWS refuses them (CodeBuild builds arm64 natively)."
 	@$(WITH_VENV) cargo lambda build --release --output-format zip \
 		--lambda-dir $(LAMBDA_DIR) $(addprefix -p ,$(LAMBDA_BINS))
 endif
 	@$(MAKE) --no-print-directory sizes
+
+# An AWS deploy takes arm64 zips or nothing: built here when this machine
+# can, then checked (the ELF machine of every bootstrap), so an x86-64 zip
+# never reaches an arm64 function. Without an aarch64 target nothing is
+# built, and the check says how to get arm64 zips.
+.PHONY: arm64-zips
+arm64-zips: ## Build (where possible) and check the arm64 zips an AWS deploy needs
+ifeq ($(LAMBDA_ARM64),yes)
+	@$(MAKE) --no-print-directory lambdas
+endif
+	@$(PYTHON) tools/check_lambda_arch.py $(LAMBDA_DIR) $(LAMBDA_BINS)
 
 .PHONY: sizes
 sizes: ## Print each Lambda's binary and zip size (after make lambdas)

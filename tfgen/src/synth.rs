@@ -6,15 +6,17 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::components::{bootstrap, configuration};
+use crate::components::{bootstrap, configuration, delivery};
 use crate::core::{Configuration, SynthError};
 use crate::env::{EnvName, Environment};
 
-/// A Terraform configuration tfgen writes: an environment or the bootstrap.
+/// A Terraform configuration tfgen writes: an environment, the bootstrap
+/// (state bucket) or the delivery pipeline with the deploy roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stack {
     Env(EnvName),
     Bootstrap,
+    Delivery,
 }
 
 impl Stack {
@@ -22,7 +24,7 @@ impl Stack {
         EnvName::ALL
             .into_iter()
             .map(Stack::Env)
-            .chain([Stack::Bootstrap])
+            .chain([Stack::Bootstrap, Stack::Delivery])
             .collect()
     }
 
@@ -31,6 +33,7 @@ impl Stack {
         match self {
             Stack::Env(env) => env.as_str(),
             Stack::Bootstrap => "bootstrap",
+            Stack::Delivery => "delivery",
         }
     }
 
@@ -38,6 +41,7 @@ impl Stack {
         match self {
             Stack::Env(env) => configuration(&Environment::named(env)),
             Stack::Bootstrap => bootstrap::configuration(),
+            Stack::Delivery => delivery::configuration(),
         }
     }
 

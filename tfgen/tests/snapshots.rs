@@ -39,6 +39,11 @@ fn bootstrap_configuration() {
 }
 
 #[test]
+fn delivery_configuration() {
+    insta::assert_snapshot!("delivery", whole_document(Stack::Delivery));
+}
+
+#[test]
 fn two_syntheses_are_byte_identical() {
     for stack in Stack::all() {
         assert_eq!(stack.render().unwrap(), stack.render().unwrap(), "{stack:?}");

@@ -199,28 +199,31 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def check_resource_types(policy: Policy) -> list[Finding]:
+    """An action whose statement names no resource it can act on is never
+    granted (statements may group actions of several resource types; only
+    an action that none of them fits is a finding)."""
     findings = []
     for statement in policy.statements():
         if statement.get("Effect") != "Allow" or "Resource" not in statement:
+            continue
+        resources = _resources(statement)
+        if "*" in resources:
             continue
         for action in _actions(statement):
             if "*" in action or privilege(action) is None:
                 continue
             formats = resource_formats(action)
-            for resource in _resources(statement):
-                if resource == "*":
-                    continue
-                if not formats:
-                    findings.append(Finding(
-                        policy.config, _where(policy, statement),
-                        f"{action} takes only Resource \"*\" but is granted on {resource}: AWS never matches it",
-                    ))
-                elif not matching_types(action, resource):
-                    findings.append(Finding(
-                        policy.config, _where(policy, statement),
-                        f"{action} is granted on {resource}, which matches none of its resource types "
-                        f"({', '.join(formats.values())})",
-                    ))
+            if not formats:
+                findings.append(Finding(
+                    policy.config, _where(policy, statement),
+                    f"{action} takes only Resource \"*\" but is granted on {', '.join(resources)}: AWS never matches it",
+                ))
+            elif not any(matching_types(action, r) for r in resources):
+                findings.append(Finding(
+                    policy.config, _where(policy, statement),
+                    f"{action} is granted on {', '.join(resources)}, none of which matches its resource types "
+                    f"({', '.join(formats.values())})",
+                ))
     return findings
 
 

@@ -53,6 +53,9 @@ pub struct PipelineAction {
     pub provider: String,
     pub version: String,
     pub run_order: Option<u32>,
+    /// Where the action's output variables are published
+    /// (`#{namespace.VARIABLE}` in later actions' configuration).
+    pub namespace: Option<String>,
     pub input_artifacts: Option<Vec<String>>,
     pub output_artifacts: Option<Vec<String>>,
     pub configuration: BTreeMap<String, String>,

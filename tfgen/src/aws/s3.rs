@@ -97,9 +97,13 @@ pub struct AbortIncompleteMultipartUpload {
     pub days_after_initiation: u32,
 }
 
+/// Either `days` (current versions expire) or `expired_object_delete_marker`:
+/// S3 refuses both in one rule.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Serialize)]
 pub struct Expiration {
-    pub expired_object_delete_marker: bool,
+    pub days: Option<u32>,
+    pub expired_object_delete_marker: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize)]

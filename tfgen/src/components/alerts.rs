@@ -22,10 +22,9 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<SnsTopic> {
             kms_master_key_id: ctx.key.arn().into(),
         },
     );
-    let mut publishers = vec!["cloudwatch.amazonaws.com".to_string()];
-    if ctx.env.delivery.is_some() {
-        publishers.push("codestar-notifications.amazonaws.com".into());
-    }
+    // Alarms publish here; delivery notifications have their own topic in
+    // `terraform/delivery/`.
+    let publishers = vec!["cloudwatch.amazonaws.com".to_string()];
     file.resource(
         "alerts",
         SnsTopicPolicy {

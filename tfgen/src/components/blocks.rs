@@ -6,27 +6,22 @@ use crate::aws::cloudwatch::CloudwatchLogGroup;
 use crate::aws::iam::{IamRole, IamRolePolicy};
 use crate::aws::s3::*;
 use crate::core::{Handle, Meta, Ref, TfFile};
-use crate::env::{EnvName, PROJECT, Target};
+use crate::env::Target;
 use crate::policy::{PolicyDocument, Principal, Statement, service_trust};
 
 use super::Context;
 
-/// The customer-managed policy every role of a deployed environment carries
-/// as its permissions boundary (delivery/IAM contract): created by the
-/// administrator with the delivery configuration; the deploy role may create
-/// roles only with it.
-pub fn permissions_boundary_name(env: EnvName) -> String {
-    format!("{PROJECT}-{env}-boundary")
-}
-
-/// `arn:aws:iam::<account>:policy/auction-<env>-boundary` for `dev`/`prod`;
+/// The permissions boundary every role of a deployed environment carries
+/// (delivery/IAM contract: the delivery configuration creates it, the apply
+/// role may create roles only with it):
+/// `arn:aws:iam::<account>:policy/auction-<env>-boundary` for `dev`/`prod`,
 /// none locally (the emulator has no delivery configuration).
 pub fn permissions_boundary_arn(ctx: &Context) -> Option<String> {
     (ctx.env.target == Target::Aws).then(|| {
         format!(
             "arn:aws:iam::{}:policy/{}",
             ctx.account_id,
-            permissions_boundary_name(ctx.env.name)
+            super::delivery::boundary::name(&ctx.env)
         )
     })
 }
@@ -84,6 +79,9 @@ pub struct BucketSettings {
     pub key_arn: Ref,
     /// Days a replaced or deleted object version is kept.
     pub noncurrent_days: u32,
+    /// Days before even the current version expires (short-lived data such
+    /// as pipeline artifacts); `None` keeps current versions.
+    pub current_days: Option<u32>,
     /// Kept data: Terraform refuses to destroy the bucket and never empties
     /// it; otherwise `terraform destroy` may empty and remove it.
     pub protect: bool,
@@ -175,9 +173,23 @@ pub fn secure_bucket_accepting(
                     days_after_initiation: 7,
                 }),
                 expiration: Some(Expiration {
-                    expired_object_delete_marker: true,
+                    days: None,
+                    expired_object_delete_marker: Some(true),
                 }),
-            }],
+            }]
+            .into_iter()
+            .chain(settings.current_days.map(|days| LifecycleRule {
+                id: "expire-current-versions".into(),
+                status: "Enabled".into(),
+                filter: LifecycleFilter::default(),
+                noncurrent_version_expiration: None,
+                abort_incomplete_multipart_upload: None,
+                expiration: Some(Expiration {
+                    days: Some(days),
+                    expired_object_delete_marker: None,
+                }),
+            }))
+            .collect(),
         },
         // S3 rejects noncurrent-version rules until versioning is on.
         Meta {
@@ -206,7 +218,11 @@ pub fn secure_bucket_accepting(
                 Statement::deny("DenyOtherKeys", ["s3:PutObject"])
                     .principal(Principal::Anyone)
                     .on([format!("{arn}/*")])
-                    .when("StringNotEquals", "s3:x-amz-server-side-encryption-aws-kms-key-id", key_ids)
+                    .when(
+                        "StringNotEquals",
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                        key_ids,
+                    )
                     .when("Null", "s3:x-amz-server-side-encryption-aws-kms-key-id", ["false"]),
             ])
             .to_json(),

@@ -57,6 +57,7 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             name: state_bucket(&account),
             key_arn: key.arn(),
             noncurrent_days: 90,
+            current_days: None,
             protect: true,
         },
         &[state_key_alias_arn(&account)],

@@ -34,13 +34,10 @@ pub fn build(env: &Environment, account_id: &Ref, file: &mut TfFile) -> Handle<K
             [format!("arn:aws:logs:{REGION}:{account_id}:log-group:*")],
         ),
     ];
-    // Alarms and pipeline notifications publish to the encrypted topic. (No
-    // source condition: AWS's own key-policy examples for these services
-    // have none, and not all of them send one.)
+    // Alarms publish to the encrypted topic. (No source condition: AWS's
+    // own key-policy example for CloudWatch has none.) Delivery
+    // notifications have their own topic in `terraform/delivery/`.
     let mut publishers = vec!["cloudwatch.amazonaws.com".to_string()];
-    if env.delivery.is_some() {
-        publishers.push("codestar-notifications.amazonaws.com".into());
-    }
     if env.alert_queue {
         // SNS re-encrypts alerts into the encrypted subscriber queue.
         publishers.push("sns.amazonaws.com".into());

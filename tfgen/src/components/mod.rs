@@ -54,6 +54,8 @@ fn component<T>(
 }
 
 /// The whole configuration of one environment.
+/// The delivery pipeline and the deploy roles are not part of it: they
+/// live in their own configuration ([`delivery::configuration`]).
 pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
     env.validate()?;
     let mut config = Configuration::new();
@@ -100,11 +102,5 @@ pub fn configuration(env: &Environment) -> Result<Configuration, SynthError> {
         observability::build(&ctx, f, &watched);
         Ok(())
     })?;
-    if let Some(delivery) = &env.delivery {
-        component(&mut config, "delivery", |f| {
-            delivery::build(&ctx, f, delivery, &alerts);
-            Ok(())
-        })?;
-    }
     Ok(config)
 }

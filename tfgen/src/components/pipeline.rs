@@ -108,7 +108,7 @@ pub fn build(
             logging_configuration: SfnLoggingConfiguration {
                 log_destination: format!("{}:*", logs.arn()),
                 include_execution_data: true,
-                level: "ALL".into(),
+                level: ctx.env.pipeline.log_level.as_str().into(),
             },
             tracing_configuration: SfnTracingConfiguration { enabled: true },
         },

@@ -14,6 +14,7 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<S3Bucket> {
             name: ctx.global_name("results"),
             key_arn: ctx.key.arn(),
             noncurrent_days: 30,
+            current_days: None,
             protect: ctx.env.protect_data,
         },
     );

@@ -21,7 +21,7 @@ pub fn state_bucket(account_id: &str) -> String {
     format!("{PROJECT}-terraform-state-{account_id}-{REGION}")
 }
 
-/// The object that holds `env`'s state.
+/// The object that holds `env`'s state (as `remote_state` names it).
 pub fn state_key(env: EnvName) -> String {
     format!("{PROJECT}/{env}/terraform.tfstate")
 }
@@ -46,14 +46,21 @@ pub fn terraform_block(env: Option<&Environment>) -> serde_json::Value {
         "required_providers": { "aws": { "source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION } },
     });
     if let Some((name, account_id)) = env.and_then(|e| e.account_id.map(|a| (e.name, a))) {
-        settings["backend"] = json!({ "s3": {
-            "bucket": state_bucket(account_id),
-            "key": state_key(name),
-            "region": REGION,
-            "encrypt": true,
-            "kms_key_id": state_key_alias_arn(account_id),
-            "use_lockfile": true,
-        }});
+        settings["backend"] = remote_state(name.as_str(), account_id);
     }
     settings
+}
+
+/// The S3 backend of a configuration whose state lives in `account_id`'s
+/// state bucket under `auction/<state_name>/` (an environment, or
+/// `delivery`), encrypted with that account's state key.
+pub fn remote_state(state_name: &str, account_id: &str) -> serde_json::Value {
+    json!({ "s3": {
+        "bucket": state_bucket(account_id),
+        "key": format!("{PROJECT}/{state_name}/terraform.tfstate"),
+        "region": REGION,
+        "encrypt": true,
+        "kms_key_id": state_key_alias_arn(account_id),
+        "use_lockfile": true,
+    }})
 }

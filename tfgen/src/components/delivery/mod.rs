@@ -1,200 +1,364 @@
-//! Delivery: a CodePipeline (V2) per deployed environment, triggered by
-//! pushes to `master` through a CodeConnections GitHub connection:
+//! Delivery: its own configuration (`terraform/delivery/`), applied once by
+//! an administrator like `bootstrap`, never by the pipeline it defines.
 //!
-//! Source → Build (tests, arm64 zips, synth check) → Plan (saved plan) →
-//! [Approve, where the environment requires it] → Apply (exactly that plan).
-//!
-//! CodeBuild builds natively on arm64. Each stage has its own role: the
-//! build role touches only artifacts and logs, the plan role only reads the
-//! stack, the apply role manages exactly what the stack manages. A failed
-//! run notifies the alert topic, which Chatbot forwards to Slack.
+//! One CodePipeline (V2) takes every push to `master` along one promotion
+//! path ([`stages`]): build and test once, then plan and apply each
+//! deployed environment in `env.rs` order, from the same tested artifact,
+//! with an approval where the environment requires one. Apply applies only
+//! the plan whose digest Plan exported (and the approver saw). The deploy
+//! roles of each environment ([`permissions`]), their permissions
+//! boundaries ([`boundary`]) and the notifications ([`notifications`])
+//! live here too, out of reach of the environments' own apply roles.
 
+pub mod boundary;
+pub mod notifications;
 pub mod permissions;
+pub mod projects;
+pub mod roles;
+pub mod stages;
+pub mod tagged;
 
 use std::collections::BTreeMap;
 
+use serde_json::json;
+
 use crate::aws::cloudwatch::CloudwatchLogGroup;
 use crate::aws::devtools::*;
-use crate::aws::iam::IamRole;
-use crate::aws::messaging::SnsTopic;
-use crate::core::{Handle, Output, TfFile};
-use crate::env::DeliverySettings;
-use crate::policy::Statement;
+use crate::aws::iam::IamPolicy;
+use crate::aws::kms::{KmsAlias, KmsKey};
+use crate::aws::meta::CallerIdentity;
+use crate::core::{Configuration, Handle, Output, Ref, SynthError, TfFile};
+use crate::env::{DELIVERY, Environment, PROJECT, REGION};
+use crate::policy::{PolicyDocument, Principal, Statement};
 
-use super::Context;
-use super::blocks::{BucketSettings, log_group, secure_bucket, service_role};
+use super::blocks::{BucketSettings, secure_bucket};
+use super::providers::AWS_PROVIDER_VERSION;
+use super::state::remote_state;
+use permissions::Scope;
+use projects::{Buildspec, ProjectSpec, project};
+use roles::{Workspace, role};
+use stages::{Artifact, Projects, Stage, promotion_path};
 
-/// Buildspecs in the repository, one per CodeBuild project.
-pub const BUILDSPECS: [(&str, &str); 3] = [
-    ("build", ".codebuild/build.yml"),
-    ("plan", ".codebuild/plan.yml"),
-    ("apply", ".codebuild/apply.yml"),
-];
+/// The pipeline's name; also the start of every delivery-wide name.
+pub const PIPELINE: &str = "auction-delivery";
 
-/// Native arm64 builds: the Lambda zips are arm64, and no cross toolchain
-/// is needed on an arm64 host.
-const BUILD_IMAGE: &str = "aws/codebuild/amazonlinux-aarch64-standard:3.0";
+/// `auction-delivery-<suffix>`.
+pub fn delivery_name(suffix: &str) -> String {
+    format!("{PIPELINE}-{suffix}")
+}
 
-pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, alerts: &Handle<SnsTopic>) {
-    let artifacts = secure_bucket(
-        file,
-        "pipeline_artifacts",
+/// Saved plans hold state (secrets included): artifacts expire, current
+/// versions too.
+const ARTIFACT_DAYS: u32 = 30;
+const LOG_RETENTION_DAYS: u32 = 365;
+
+pub fn configuration() -> Result<Configuration, SynthError> {
+    let deployed = Environment::deployed();
+    for env in &deployed {
+        env.validate()?;
+    }
+    if let Some(slack) = &DELIVERY.slack {
+        slack
+            .validate()
+            .map_err(|msg| SynthError::Config(format!("delivery: {msg}")))?;
+    }
+    let mut config = Configuration::new();
+    let mut versions = TfFile::new();
+    versions.block(
+        "terraform",
+        json!({
+            "required_version": ">= 1.10.0",
+            "required_providers": { "aws": { "source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION } },
+            // The delivery configuration lives in the account the pipeline
+            // runs in: the first environment it deploys to.
+            "backend": remote_state("delivery", delivery_account(&deployed)?),
+        }),
+    );
+    config.add("versions", versions)?;
+
+    let mut providers = TfFile::new();
+    providers.block(
+        "provider",
+        json!({ "aws": { "region": REGION, "default_tags": { "tags": {
+            "Project": PROJECT, "Environment": "delivery", "ManagedBy": "tfgen",
+        }}}}),
+    );
+    let account_id = providers.data("current", CallerIdentity {}).account_id();
+    config.add("providers", providers)?;
+
+    let mut file = TfFile::new();
+    let key = encryption(&mut file, &account_id);
+    config.add("encryption", file)?;
+
+    let mut file = TfFile::new();
+    let bucket = secure_bucket(
+        &mut file,
+        "artifacts",
         BucketSettings {
-            name: ctx.global_name("pipeline-artifacts"),
-            key_arn: ctx.key.arn(),
+            name: format!("{}-{account_id}", delivery_name("artifacts")),
+            key_arn: key.arn(),
             noncurrent_days: 7,
+            current_days: Some(ARTIFACT_DAYS),
             protect: false,
         },
     );
+    let logs = file.resource(
+        "delivery",
+        CloudwatchLogGroup {
+            name: format!("/aws/codebuild/{PIPELINE}"),
+            retention_in_days: LOG_RETENTION_DAYS,
+            kms_key_id: Some(key.arn().into()),
+        },
+    );
+    config.add("artifacts", file)?;
+
+    let mut file = TfFile::new();
+    for env in &deployed {
+        let scope = Scope {
+            env,
+            account_id: &account_id,
+        };
+        file.resource(
+            &format!("{}_boundary", env.name),
+            IamPolicy {
+                name: boundary::name(env),
+                description: format!("Permissions boundary of every role of {}", env.resource_name("*")),
+                policy: boundary::policy(&scope).to_json(),
+            },
+        );
+    }
+    config.add("boundaries", file)?;
+
+    let workspace = Workspace {
+        bucket: &bucket,
+        key: &key,
+        logs: &logs,
+    };
+    let mut file = TfFile::new();
+    let projects = build_projects(&mut file, &account_id, &deployed, &workspace);
+    config.add("deploy_roles", file)?;
+
+    let mut file = TfFile::new();
+    let pipeline = pipeline(&mut file, &account_id, &deployed, &workspace, &projects);
+    config.add("pipeline", file)?;
+
+    let mut file = TfFile::new();
+    notifications::build(&mut file, &account_id, &key, &pipeline, DELIVERY.slack.as_ref());
+    config.add("notifications", file)?;
+    Ok(config)
+}
+
+/// The delivery key: artifacts, build logs, the notification topic.
+/// The account of the first deployed environment (see `Environment::account_id`).
+fn delivery_account(deployed: &[Environment]) -> Result<&'static str, SynthError> {
+    deployed
+        .first()
+        .and_then(|env| env.account_id)
+        .ok_or_else(|| SynthError::Config("delivery: no deployed environment with an account id".into()))
+}
+
+fn encryption(file: &mut TfFile, account_id: &Ref) -> Handle<KmsKey> {
+    let key = file.resource(
+        "delivery",
+        KmsKey {
+            description: format!("Encrypts the artifacts, logs and notifications of {PIPELINE}"),
+            enable_key_rotation: true,
+            deletion_window_in_days: 30,
+            policy: Some(
+                PolicyDocument::new([
+                    Statement::allow("AccountAdministersKeyThroughIam", ["kms:*"])
+                        .principal(Principal::Aws(vec![format!("arn:aws:iam::{account_id}:root")]))
+                        .on(["*"]),
+                    Statement::allow(
+                        "CloudWatchLogsEncryptsBuildLogs",
+                        [
+                            "kms:Encrypt",
+                            "kms:Decrypt",
+                            "kms:ReEncryptFrom",
+                            "kms:ReEncryptTo",
+                            "kms:GenerateDataKey",
+                            "kms:DescribeKey",
+                        ],
+                    )
+                    .principal(Principal::Service(vec![format!("logs.{REGION}.amazonaws.com")]))
+                    .on(["*"])
+                    .when(
+                        "ArnLike",
+                        "kms:EncryptionContext:aws:logs:arn",
+                        [format!("arn:aws:logs:{REGION}:{account_id}:log-group:*")],
+                    ),
+                    Statement::allow("NotificationsPublishEncrypted", ["kms:Decrypt", "kms:GenerateDataKey"])
+                        .principal(Principal::Service(vec!["codestar-notifications.amazonaws.com".into()]))
+                        .on(["*"]),
+                ])
+                .to_json(),
+            ),
+        },
+    );
+    file.resource(
+        "delivery",
+        KmsAlias {
+            name: format!("alias/{PIPELINE}"),
+            target_key_id: key.key_id().into(),
+        },
+    );
+    key
+}
+
+/// The build project, and a plan and an apply project per environment,
+/// each with its role.
+fn build_projects(file: &mut TfFile, account_id: &Ref, deployed: &[Environment], ws: &Workspace) -> Projects {
+    let codebuild = "codebuild.amazonaws.com";
+    let build_role = role(
+        file,
+        "delivery_build",
+        delivery_name("build"),
+        codebuild,
+        account_id,
+        ws.codebuild(&[Artifact::Source], &[Artifact::Built]),
+    );
+    let build = project(
+        file,
+        ProjectSpec {
+            logical: "delivery_build",
+            name: delivery_name("build"),
+            buildspec: Buildspec::Build,
+            role: &build_role,
+            env: None,
+        },
+        ws.logs,
+        ws.key,
+    );
+    let mut plan = BTreeMap::new();
+    let mut apply = BTreeMap::new();
+    for env in deployed {
+        let scope = Scope { env, account_id };
+        let plan_artifact = Artifact::Plan(env.name);
+        for (buildspec, statements, map) in [
+            (
+                Buildspec::Plan,
+                [
+                    ws.codebuild(&[Artifact::Source, Artifact::Built], &[plan_artifact]),
+                    permissions::plan(&scope),
+                ]
+                .concat(),
+                &mut plan,
+            ),
+            (
+                Buildspec::Apply,
+                [
+                    ws.codebuild(&[Artifact::Source, plan_artifact], &[]),
+                    permissions::apply(&scope),
+                ]
+                .concat(),
+                &mut apply,
+            ),
+        ] {
+            let kind = match buildspec {
+                Buildspec::Plan => "plan",
+                _ => "apply",
+            };
+            let logical = format!("{}_deploy_{kind}", env.name);
+            let name = env.resource_name(&format!("deploy-{kind}"));
+            let deploy_role = role(file, &logical, name.clone(), codebuild, account_id, statements);
+            let spec = ProjectSpec {
+                logical: &logical,
+                name,
+                buildspec,
+                role: &deploy_role,
+                env: Some(env.name),
+            };
+            map.insert(env.name, project(file, spec, ws.logs, ws.key));
+        }
+    }
+    Projects { build, plan, apply }
+}
+
+fn pipeline(
+    file: &mut TfFile,
+    account_id: &Ref,
+    deployed: &[Environment],
+    ws: &Workspace,
+    projects: &Projects,
+) -> Handle<Codepipeline> {
     let connection = file.resource(
         "github",
         CodeconnectionsConnection {
-            name: ctx.name("github"),
+            name: delivery_name("github"),
             provider_type: "GitHub".into(),
         },
     );
-    let logs = log_group(
-        ctx,
-        file,
-        "delivery",
-        format!("/aws/codebuild/{}", ctx.name("delivery")),
-    );
-
-    // What every CodeBuild project needs: its logs, the artifacts, the key.
-    let project_basics = || {
-        vec![
-            Statement::allow("WriteBuildLogs", ["logs:CreateLogStream", "logs:PutLogEvents"])
-                .on([format!("{}:*", logs.arn())]),
-            Statement::allow(
-                "ReadWriteArtifacts",
-                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-            )
-            .on([format!("{}/*", artifacts.arn())]),
-            Statement::allow("LocateArtifacts", ["s3:GetBucketLocation", "s3:ListBucket"]).on([artifacts.arn()]),
-            Statement::allow("UseArtifactKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
-                .on([ctx.key.arn()]),
-        ]
-    };
-    let with_basics = |more: Vec<Statement>| project_basics().into_iter().chain(more).collect::<Vec<_>>();
-    let roles: [(&str, Handle<IamRole>); 3] = [
-        (
-            "build",
-            service_role(
-                ctx,
-                file,
-                "delivery_build",
-                "delivery-build",
-                "codebuild.amazonaws.com",
-                project_basics(),
-            ),
-        ),
-        (
-            "plan",
-            service_role(
-                ctx,
-                file,
-                "delivery_plan",
-                "delivery-plan",
-                "codebuild.amazonaws.com",
-                with_basics(permissions::plan(ctx)),
-            ),
-        ),
-        (
-            "apply",
-            service_role(
-                ctx,
-                file,
-                "delivery_apply",
-                "delivery-apply",
-                "codebuild.amazonaws.com",
-                with_basics(permissions::apply(ctx)),
-            ),
-        ),
+    let all_projects = [&projects.build]
+        .into_iter()
+        .chain(projects.plan.values())
+        .chain(projects.apply.values())
+        .map(|p| p.arn());
+    let mut statements = vec![
+        Statement::allow(
+            "UseGitHubConnection",
+            ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
+        )
+        .on([connection.arn()]),
+        Statement::allow("RunBuilds", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"]).on(all_projects),
     ];
-    let mut projects = BTreeMap::new();
-    for ((stage, role), (_, buildspec)) in roles.iter().zip(BUILDSPECS) {
-        let project = codebuild_project(ctx, file, stage, role, buildspec, &logs);
-        projects.insert(*stage, project);
-    }
-
-    let pipeline_role = service_role(
-        ctx,
+    statements.extend(ws.pipeline());
+    let pipeline_role = role(
         file,
         "delivery_pipeline",
-        "delivery-pipeline",
+        delivery_name("pipeline"),
         "codepipeline.amazonaws.com",
-        vec![
-            Statement::allow(
-                "UseGitHubConnection",
-                ["codeconnections:UseConnection", "codestar-connections:UseConnection"],
-            )
-            .on([connection.arn()]),
-            Statement::allow("RunBuilds", ["codebuild:StartBuild", "codebuild:BatchGetBuilds"])
-                .on(projects.values().map(|p| p.arn())),
-            Statement::allow(
-                "ReadWriteArtifacts",
-                ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"],
-            )
-            .on([format!("{}/*", artifacts.arn())]),
-            Statement::allow(
-                "LocateArtifacts",
-                ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
-            )
-            .on([artifacts.arn()]),
-            Statement::allow("UseArtifactKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
-                .on([ctx.key.arn()]),
-            Statement::allow("AnnounceApprovals", ["sns:Publish"]).on([alerts.arn()]),
-        ],
+        account_id,
+        statements,
     );
-
+    let source = PipelineAction {
+        output_artifacts: Some(vec![Artifact::Source.name()]),
+        ..stages::action(
+            &Stage::Source.name(),
+            "Source",
+            "CodeStarSourceConnection",
+            BTreeMap::from([
+                ("ConnectionArn".into(), connection.arn().into()),
+                ("FullRepositoryId".into(), DELIVERY.repository.into()),
+                ("BranchName".into(), DELIVERY.branch.into()),
+                ("OutputArtifactFormat".into(), "CODE_ZIP".into()),
+            ]),
+        )
+    };
     let pipeline = file.resource(
         "delivery",
         Codepipeline {
-            name: ctx.name("delivery"),
+            name: PIPELINE.into(),
             pipeline_type: "V2".into(),
-            // One run at a time, in order: two applies never race.
+            // One run at a time, in order: two applies never race, and a
+            // newer commit waits behind an open approval.
             execution_mode: "QUEUED".into(),
             role_arn: pipeline_role.arn().into(),
             artifact_store: vec![ArtifactStore {
-                location: artifacts.bucket().into(),
+                location: ws.bucket.bucket().into(),
                 type_: "S3".into(),
                 encryption_key: ArtifactEncryptionKey {
-                    id: ctx.key.arn().into(),
+                    id: ws.key.arn().into(),
                     type_: "KMS".into(),
                 },
             }],
-            stage: stages(ctx, delivery, &connection, &projects, alerts),
+            stage: stages::render(&promotion_path(deployed), projects, source),
+            // The only trigger: one push, one run along the whole path.
             trigger: vec![PipelineTrigger {
                 provider_type: "CodeStarSourceConnection".into(),
                 git_configuration: GitConfiguration {
-                    source_action_name: "Source".into(),
+                    source_action_name: Stage::Source.name(),
                     push: vec![GitPushFilter {
                         branches: BranchFilter {
-                            includes: vec![delivery.branch.into()],
+                            includes: vec![DELIVERY.branch.into()],
                         },
                     }],
                 },
             }],
         },
     );
-    file.resource(
-        "delivery_failed",
-        CodestarnotificationsNotificationRule {
-            name: ctx.name("delivery-failed"),
-            detail_type: "FULL".into(),
-            // Approvals are announced by the approval action itself.
-            event_type_ids: vec!["codepipeline-pipeline-pipeline-execution-failed".into()],
-            resource: pipeline.arn().into(),
-            // Chatbot subscribes to this topic, so Slack hears it exactly once.
-            target: vec![NotificationTarget {
-                address: alerts.arn().into(),
-                type_: "SNS".into(),
-            }],
-        },
-    );
     file.output(
         "delivery_pipeline",
-        Output::new(pipeline.name(), "CodePipeline that deploys this environment"),
+        Output::new(pipeline.name(), "CodePipeline that deploys every environment"),
     );
     file.output(
         "github_connection_arn",
@@ -203,155 +367,5 @@ pub fn build(ctx: &Context, file: &mut TfFile, delivery: &DeliverySettings, aler
             "Approve this connection once in the console (Developer Tools → Connections)",
         ),
     );
-}
-
-fn codebuild_project(
-    ctx: &Context,
-    file: &mut TfFile,
-    stage: &str,
-    role: &Handle<IamRole>,
-    buildspec: &str,
-    logs: &Handle<CloudwatchLogGroup>,
-) -> Handle<CodebuildProject> {
-    let variables = [
-        ("ENV", ctx.env.name.to_string()),
-        ("TF_IN_AUTOMATION", "1".into()),
-        ("TF_INPUT", "0".into()),
-    ];
-    file.resource(
-        &format!("delivery_{stage}"),
-        CodebuildProject {
-            name: ctx.name(&format!("delivery-{stage}")),
-            description: format!("{stage} stage of {}", ctx.name("delivery")),
-            service_role: role.arn().into(),
-            build_timeout: 60,
-            encryption_key: ctx.key.arn().into(),
-            artifacts: CodebuildArtifacts {
-                type_: "CODEPIPELINE".into(),
-            },
-            environment: CodebuildEnvironment {
-                compute_type: "BUILD_GENERAL1_LARGE".into(),
-                image: BUILD_IMAGE.into(),
-                type_: "ARM_CONTAINER".into(),
-                image_pull_credentials_type: "CODEBUILD".into(),
-                environment_variable: variables
-                    .into_iter()
-                    .map(|(name, value)| EnvironmentVariable {
-                        name: name.into(),
-                        value,
-                    })
-                    .collect(),
-            },
-            source: CodebuildSource {
-                type_: "CODEPIPELINE".into(),
-                buildspec: buildspec.into(),
-            },
-            logs_config: CodebuildLogsConfig {
-                cloudwatch_logs: CloudwatchLogsConfig {
-                    group_name: logs.name().into(),
-                    status: "ENABLED".into(),
-                },
-            },
-            // The Rust build reuses its registry and target dir between runs.
-            cache: (stage == "build").then(|| CodebuildCache {
-                type_: "LOCAL".into(),
-                modes: vec!["LOCAL_CUSTOM_CACHE".into(), "LOCAL_SOURCE_CACHE".into()],
-            }),
-        },
-    )
-}
-
-fn action(name: &str, category: &str, provider: &str, configuration: BTreeMap<String, String>) -> PipelineAction {
-    PipelineAction {
-        name: name.into(),
-        category: category.into(),
-        owner: "AWS".into(),
-        provider: provider.into(),
-        version: "1".into(),
-        run_order: None,
-        input_artifacts: None,
-        output_artifacts: None,
-        configuration,
-    }
-}
-
-fn build_action(name: &str, project: &Handle<CodebuildProject>, input: &str, output: Option<&str>) -> PipelineAction {
-    PipelineAction {
-        input_artifacts: Some(vec![input.into()]),
-        output_artifacts: output.map(|o| vec![o.into()]),
-        ..action(
-            name,
-            "Build",
-            "CodeBuild",
-            BTreeMap::from([("ProjectName".into(), project.name().into())]),
-        )
-    }
-}
-
-fn stages(
-    ctx: &Context,
-    delivery: &DeliverySettings,
-    connection: &Handle<CodeconnectionsConnection>,
-    projects: &BTreeMap<&str, Handle<CodebuildProject>>,
-    alerts: &Handle<SnsTopic>,
-) -> Vec<PipelineStage> {
-    let source = PipelineAction {
-        output_artifacts: Some(vec!["source".into()]),
-        ..action(
-            "Source",
-            "Source",
-            "CodeStarSourceConnection",
-            BTreeMap::from([
-                ("ConnectionArn".into(), connection.arn().into()),
-                ("FullRepositoryId".into(), delivery.repository.into()),
-                ("BranchName".into(), delivery.branch.into()),
-                ("OutputArtifactFormat".into(), "CODE_ZIP".into()),
-            ]),
-        )
-    };
-    let mut stages = vec![
-        PipelineStage {
-            name: "Source".into(),
-            action: vec![source],
-        },
-        PipelineStage {
-            name: "Build".into(),
-            action: vec![build_action(
-                "BuildAndTest",
-                &projects["build"],
-                "source",
-                Some("built"),
-            )],
-        },
-        PipelineStage {
-            name: "Plan".into(),
-            action: vec![build_action("Plan", &projects["plan"], "built", Some("plan"))],
-        },
-    ];
-    if delivery.requires_approval {
-        let approve = action(
-            "ApprovePlan",
-            "Approval",
-            "Manual",
-            BTreeMap::from([
-                ("NotificationArn".into(), alerts.arn().into()),
-                (
-                    "CustomData".into(),
-                    format!(
-                        "Review the saved plan in the Plan action's log before {} changes.",
-                        ctx.env.name
-                    ),
-                ),
-            ]),
-        );
-        stages.push(PipelineStage {
-            name: "Approve".into(),
-            action: vec![approve],
-        });
-    }
-    stages.push(PipelineStage {
-        name: "Apply".into(),
-        action: vec![build_action("Apply", &projects["apply"], "plan", None)],
-    });
-    stages
+    pipeline
 }

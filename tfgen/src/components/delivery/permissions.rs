@@ -1,14 +1,46 @@
-//! What the deploy roles may do: exactly the resource types this stack
-//! manages, on resources named `auction-<env>-*` wherever the ARN carries
-//! the name. Reading (for `terraform plan`) and changing (for `apply`) are
-//! separate lists so the plan role cannot change anything.
+//! What the deploy roles of one environment may do: exactly the resource
+//! types its stack manages, on resources named `auction-<env>-*` wherever
+//! the ARN carries the name, and tagged `Environment = <env>` where it
+//! carries an id instead ([`super::tagged`]). Reading (for `terraform
+//! plan`) and changing (for `apply`) are separate lists so the plan role
+//! cannot change anything; roles are changed only under the environment's
+//! permissions boundary ([`super::boundary`]).
 
-use crate::env::REGION;
+use crate::core::Ref;
+use crate::env::{Environment, REGION};
 
 use super::super::state::{STATE_KEY_ALIAS, lock_key, state_bucket, state_key};
 use crate::policy::Statement;
 
-use super::super::Context;
+use super::{boundary, tagged};
+
+/// One deployed environment as the delivery account sees it.
+pub struct Scope<'a> {
+    pub env: &'a Environment,
+    pub account_id: &'a Ref,
+}
+
+impl Scope<'_> {
+    /// `auction-<env>-`: the start of every name in the environment.
+    pub fn prefix(&self) -> String {
+        self.env.resource_name("")
+    }
+
+    /// `arn:aws:<service>:eu-west-1:<account>:<resource>`.
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!("arn:aws:{service}:{REGION}:{}:{resource}", self.account_id)
+    }
+
+    /// `arn:aws:iam::<account>:<resource>`.
+    pub fn iam_arn(&self, resource: &str) -> String {
+        format!("arn:aws:iam::{}:{resource}", self.account_id)
+    }
+
+    /// The value of the `Environment` tag every resource of the env carries.
+    pub fn tag(&self) -> String {
+        self.env.name.to_string()
+    }
+}
 
 /// One service: the ARNs it may touch, what reading and what changing means.
 struct Managed {
@@ -18,10 +50,10 @@ struct Managed {
     change: &'static [&'static str],
 }
 
-fn managed(ctx: &Context) -> Vec<Managed> {
-    let acct = ctx.account_id.to_string();
-    let prefix = ctx.name("");
-    let arn = |service: &str, resource: String| format!("arn:aws:{service}:{REGION}:{acct}:{resource}");
+fn managed(scope: &Scope) -> Vec<Managed> {
+    let acct = scope.account_id.to_string();
+    let prefix = scope.prefix();
+    let arn = |service: &str, resource: String| scope.arn(service, &resource);
     vec![
         Managed {
             sid: "OrdersTable",
@@ -99,42 +131,8 @@ fn managed(ctx: &Context) -> Vec<Managed> {
             ],
         },
         Managed {
-            sid: "RolesAndPolicies",
-            resources: vec![
-                format!("arn:aws:iam::{acct}:role/{prefix}*"),
-                format!("arn:aws:iam::{acct}:policy/{prefix}*"),
-            ],
-            read: &[
-                "iam:GetRole",
-                "iam:GetRolePolicy",
-                "iam:ListRolePolicies",
-                "iam:ListAttachedRolePolicies",
-                "iam:ListInstanceProfilesForRole",
-                "iam:GetPolicy",
-                "iam:GetPolicyVersion",
-                "iam:ListPolicyVersions",
-            ],
-            change: &[
-                "iam:CreateRole",
-                "iam:DeleteRole",
-                "iam:UpdateRole",
-                "iam:UpdateAssumeRolePolicy",
-                "iam:PutRolePolicy",
-                "iam:DeleteRolePolicy",
-                "iam:TagRole",
-                "iam:UntagRole",
-                "iam:CreatePolicy",
-                "iam:DeletePolicy",
-                "iam:CreatePolicyVersion",
-                "iam:DeletePolicyVersion",
-                "iam:TagPolicy",
-                "iam:UntagPolicy",
-                "iam:PassRole",
-            ],
-        },
-        Managed {
             sid: "LogGroups",
-            resources: ["lambda", "apigateway", "vendedlogs/states", "codebuild"]
+            resources: ["lambda", "apigateway", "vendedlogs/states"]
                 .iter()
                 .map(|kind| arn("logs", format!("log-group:/aws/{kind}/{prefix}*")))
                 .collect(),
@@ -218,47 +216,15 @@ fn managed(ctx: &Context) -> Vec<Managed> {
                 "cloudwatch:DeleteDashboards",
             ],
         },
+        // Present once the environment names a Slack channel. Creating one
+        // takes `*` (see `account_level`).
         Managed {
-            sid: "Delivery",
-            resources: vec![
-                arn("codepipeline", format!("{prefix}*")),
-                arn("codebuild", format!("project/{prefix}*")),
-                arn("codeconnections", "connection/*".into()),
-                arn("codestar-notifications", "notificationrule/*".into()),
-                format!("arn:aws:chatbot::{acct}:chat-configuration/slack-channel/{prefix}*"),
-            ],
-            read: &[
-                "codepipeline:GetPipeline",
-                "codepipeline:ListTagsForResource",
-                "codebuild:BatchGetProjects",
-                "codeconnections:GetConnection",
-                "codeconnections:ListTagsForResource",
-                "codestar-notifications:DescribeNotificationRule",
-                "codestar-notifications:ListTagsForResource",
-                "chatbot:DescribeSlackChannelConfigurations",
-                "chatbot:ListTagsForResource",
-            ],
+            sid: "ChatbotChannel",
+            resources: vec![format!(
+                "arn:aws:chatbot::{acct}:chat-configuration/slack-channel/{prefix}*"
+            )],
+            read: &["chatbot:ListTagsForResource"],
             change: &[
-                "codepipeline:CreatePipeline",
-                "codepipeline:UpdatePipeline",
-                "codepipeline:DeletePipeline",
-                "codepipeline:TagResource",
-                "codepipeline:UntagResource",
-                "codebuild:CreateProject",
-                "codebuild:UpdateProject",
-                "codebuild:DeleteProject",
-                "codeconnections:CreateConnection",
-                "codeconnections:DeleteConnection",
-                "codeconnections:TagResource",
-                "codeconnections:UntagResource",
-                "codestar-notifications:CreateNotificationRule",
-                "codestar-notifications:UpdateNotificationRule",
-                "codestar-notifications:DeleteNotificationRule",
-                "codestar-notifications:Subscribe",
-                "codestar-notifications:Unsubscribe",
-                "codestar-notifications:TagResource",
-                "codestar-notifications:UntagResource",
-                "chatbot:CreateSlackChannelConfiguration",
                 "chatbot:UpdateSlackChannelConfiguration",
                 "chatbot:DeleteSlackChannelConfiguration",
                 "chatbot:TagResource",
@@ -268,144 +234,90 @@ fn managed(ctx: &Context) -> Vec<Managed> {
     ]
 }
 
-/// Resources whose ARNs carry generated ids, not names: Cognito pools, HTTP
-/// APIs and KMS keys. Scoped to the region and account, and (keys) to the
-/// project's aliases where IAM can tell.
-fn managed_by_id(ctx: &Context, change: bool) -> Vec<Statement> {
-    let acct = ctx.account_id.to_string();
-    let cognito_read = [
-        "cognito-idp:DescribeUserPool",
-        "cognito-idp:DescribeUserPoolClient",
-        "cognito-idp:DescribeUserPoolDomain",
-        "cognito-idp:DescribeResourceServer",
-        "cognito-idp:GetUserPoolMfaConfig",
-        "cognito-idp:ListTagsForResource",
-    ];
-    let cognito_change = [
-        "cognito-idp:CreateUserPool",
-        "cognito-idp:UpdateUserPool",
-        "cognito-idp:DeleteUserPool",
-        "cognito-idp:CreateUserPoolClient",
-        "cognito-idp:UpdateUserPoolClient",
-        "cognito-idp:DeleteUserPoolClient",
-        "cognito-idp:CreateUserPoolDomain",
-        "cognito-idp:DeleteUserPoolDomain",
-        "cognito-idp:CreateResourceServer",
-        "cognito-idp:UpdateResourceServer",
-        "cognito-idp:DeleteResourceServer",
-        "cognito-idp:TagResource",
-        "cognito-idp:UntagResource",
-    ];
-    let api_read = ["apigateway:GET"];
-    let api_change = [
-        "apigateway:POST",
-        "apigateway:PATCH",
-        "apigateway:PUT",
-        "apigateway:DELETE",
-        "apigateway:TagResource",
-        "apigateway:UntagResource",
-    ];
-    let key_read = [
-        "kms:DescribeKey",
-        "kms:GetKeyPolicy",
-        "kms:GetKeyRotationStatus",
-        "kms:ListResourceTags",
-        "kms:ListAliases",
-    ];
-    let key_change = [
-        "kms:CreateKey",
-        "kms:CreateAlias",
-        "kms:UpdateAlias",
-        "kms:DeleteAlias",
-        "kms:PutKeyPolicy",
-        "kms:EnableKeyRotation",
-        "kms:ScheduleKeyDeletion",
-        "kms:TagResource",
-        "kms:UntagResource",
-        "kms:UpdateKeyDescription",
-        "kms:CreateGrant",
-        "kms:Encrypt",
-        "kms:Decrypt",
-        "kms:GenerateDataKey",
-    ];
-    let pick = |read: &[&str], more: &[&str]| -> Vec<String> {
-        read.iter()
-            .chain(if change { more } else { &[] })
-            .map(|a| a.to_string())
-            .collect()
+/// Terraform state: this environment's state object and its lock file,
+/// and the key that encrypts them (found by its alias). Only `apply`
+/// writes the state; `plan` reads it and takes the lock.
+fn state_access(scope: &Scope, write_state: bool) -> Vec<Statement> {
+    // The state bucket of the account the deploy roles work in.
+    let bucket = state_bucket(&scope.account_id.to_string());
+    let state = format!("arn:aws:s3:::{bucket}/{}", state_key(scope.env.name));
+    let state_actions: &[&str] = if write_state {
+        &["s3:GetObject", "s3:PutObject"]
+    } else {
+        &["s3:GetObject"]
     };
-    vec![
-        Statement::allow("ClientPool", pick(&cognito_read, &cognito_change))
-            .on([format!("arn:aws:cognito-idp:{REGION}:{acct}:userpool/*")]),
-        Statement::allow("HttpApi", pick(&api_read, &api_change)).on([
-            format!("arn:aws:apigateway:{REGION}::/apis"),
-            format!("arn:aws:apigateway:{REGION}::/apis/*"),
-        ]),
-        // Keys are created before they have an alias, so creation and alias
-        // listing cannot be narrowed further than the account.
-        Statement::allow("PlatformKey", pick(&key_read, &key_change)).on([
-            format!("arn:aws:kms:{REGION}:{acct}:key/*"),
-            format!("arn:aws:kms:{REGION}:{acct}:alias/{}*", ctx.name("")),
-        ]),
-    ]
-}
-
-/// Terraform state: this environment's state object and its lock file, and
-/// the key that encrypts them (found by its alias).
-fn state_access(ctx: &Context) -> Vec<Statement> {
-    let bucket = state_bucket(&ctx.account_id.to_string());
     vec![
         Statement::allow("ListStateBucket", ["s3:ListBucket"]).on([format!("arn:aws:s3:::{bucket}")]),
         Statement::allow(
-            "ReadWriteStateAndLock",
-            ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            if write_state { "ReadWriteState" } else { "ReadState" },
+            state_actions.iter().copied(),
         )
-        .on([
-            format!("arn:aws:s3:::{bucket}/{}", state_key(ctx.env.name)),
-            format!("arn:aws:s3:::{bucket}/{}", lock_key(ctx.env.name)),
-        ]),
+        .on([state.clone()]),
+        Statement::allow("TakeStateLock", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
+            .on([format!("arn:aws:s3:::{bucket}/{}", lock_key(scope.env.name))]),
         Statement::allow("UseStateKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
-            .on([format!("arn:aws:kms:{REGION}:{}:key/*", ctx.account_id)])
+            .on([scope.arn("kms", "key/*")])
             .when("ForAnyValue:StringEquals", "kms:ResourceAliases", [STATE_KEY_ALIAS]),
     ]
 }
 
 /// `terraform plan`: read everything the stack manages, lock the state.
-pub fn plan(ctx: &Context) -> Vec<Statement> {
-    let mut statements: Vec<Statement> = managed(ctx)
+pub fn plan(scope: &Scope) -> Vec<Statement> {
+    let mut statements: Vec<Statement> = managed(scope)
         .into_iter()
         .map(|m| Statement::allow(&format!("Read{}", m.sid), m.read.iter().copied()).on(m.resources))
         .collect();
-    statements.extend(managed_by_id(ctx, false));
-    statements.push(account_reads());
-    statements.extend(state_access(ctx));
+    statements.extend(tagged::read(scope));
+    statements.push(boundary::read_roles(scope));
+    statements.push(account_level("AccountLevelReads", ACCOUNT_READS));
+    statements.extend(state_access(scope, false));
     statements
 }
 
 /// `terraform apply`: read and change everything the stack manages.
-pub fn apply(ctx: &Context) -> Vec<Statement> {
-    let mut statements: Vec<Statement> = managed(ctx)
+pub fn apply(scope: &Scope) -> Vec<Statement> {
+    let mut statements: Vec<Statement> = managed(scope)
         .into_iter()
         .map(|m| Statement::allow(&format!("Manage{}", m.sid), m.read.iter().chain(m.change).copied()).on(m.resources))
         .collect();
-    statements.extend(managed_by_id(ctx, true));
-    statements.push(account_reads());
-    statements.extend(state_access(ctx));
+    statements.extend(tagged::manage(scope));
+    statements.push(boundary::read_roles(scope));
+    statements.extend(boundary::manage_roles(scope));
+    statements.push(account_level("AccountLevelReads", ACCOUNT_READS));
+    statements.push(account_level("AccountLevelChanges", ACCOUNT_CHANGES));
+    statements.extend(state_access(scope, true));
     statements
 }
 
-/// Calls that name no resource (who am I, list-style lookups the provider
-/// makes before it knows an ARN).
-fn account_reads() -> Statement {
-    Statement::allow(
-        "AccountLevelReads",
-        [
-            "sts:GetCallerIdentity",
-            "kms:ListAliases",
-            "sqs:ListQueues",
-            "cognito-idp:ListUserPools",
-            "chatbot:DescribeSlackChannelConfigurations",
-        ],
-    )
-    .on(["*"])
+/// Calls that take no resource ARN (IAM accepts only `*` for them): who am
+/// I, list-style lookups the provider makes before it knows an ARN, and
+/// reads whose resource type is `*` in the Service Authorization Reference.
+pub const ACCOUNT_READS: &[&str] = &[
+    "sts:GetCallerIdentity",
+    "kms:ListAliases",
+    "sqs:ListQueues",
+    "cognito-idp:ListUserPools",
+    "cognito-idp:DescribeUserPoolDomain",
+    "chatbot:DescribeSlackChannelConfigurations",
+    // The provider reads every log group through it; it takes `log-group:*`.
+    "logs:DescribeLogGroups",
+];
+
+/// Changes that take only `*`: HTTP API access logs and Step Functions
+/// logging are set up through CloudWatch Logs' log deliveries (API Gateway
+/// guide, "Configure logging for HTTP APIs"), and Chatbot creates channel
+/// configurations without a resource ARN.
+pub const ACCOUNT_CHANGES: &[&str] = &[
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "chatbot:CreateSlackChannelConfiguration",
+];
+
+fn account_level(sid: &str, actions: &[&str]) -> Statement {
+    Statement::allow(sid, actions.iter().copied()).on(["*"])
 }
