@@ -31,7 +31,7 @@ import uuid
 from typing import Any
 
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.exceptions import AccessDeniedError
+from moto.core.exceptions import AccessDeniedError, _RESTError
 from moto.iam.models import iam_backends
 from moto.s3.exceptions import S3AccessDeniedError
 from moto.sts.models import sts_backends
@@ -48,16 +48,19 @@ PARTITION = "aws"
 
 
 class RoleAccessDenied(AccessDeniedError):
-    def __init__(self, principal: str, action: str, resources: list[str], reason: str) -> None:
+    """AWS's AccessDenied, naming principal, action and resource: XML for
+    query-protocol services (IAM, STS, SNS, CloudWatch), JSON otherwise."""
+
+    def __init__(self, principal: str, action: str, resources: list[str], reason: str, as_json: bool) -> None:
         super().__init__(user_arn=principal, action=action)
-        self.message = (
+        message = (
             f"User: {principal} is not authorized to perform: {action} on resource: "
             f"{', '.join(resources)} ({reason})"
         )
-        self.description = self._description_with(self.message)
-
-    def _description_with(self, message: str) -> str:
-        return json.dumps({"__type": "AccessDeniedException", "message": message, "Message": message})
+        _RESTError.__init__(self, "AccessDenied", message)
+        if as_json:
+            self.description = json.dumps({"__type": "AccessDeniedException", "message": message, "Message": message})
+            self.content_type = "application/json"
 
     def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
         # Services whose handlers let the error reach werkzeug get no request
@@ -65,14 +68,15 @@ class RoleAccessDenied(AccessDeniedError):
         return [*super().get_headers(*args, **kwargs), ("x-amzn-RequestId", str(uuid.uuid4()))]
 
 
-class S3RoleAccessDenied(S3AccessDeniedError):
-    def __init__(self, principal: str, action: str, resources: list[str], reason: str) -> None:
-        super().__init__()
-        detail = f"User: {principal} is not authorized to perform: {action} on resource: {', '.join(resources)} ({reason})"
-        self.description = self.description.replace("Access Denied", f"Access Denied: {detail}", 1)
-
-    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
-        return [*super().get_headers(*args, **kwargs), ("x-amz-request-id", str(uuid.uuid4()))]
+def s3_access_denied(principal: str, action: str, resources: list[str], reason: str) -> S3AccessDeniedError:
+    """moto's own S3 error (moto serializes S3 errors by their class's
+    module), with the message naming principal, action and resource."""
+    error = S3AccessDeniedError()
+    error.message = (
+        f"Access Denied: User: {principal} is not authorized to perform: {action} on resource: "
+        f"{', '.join(resources)} ({reason})"
+    )
+    return error
 
 
 def access_key_of(headers: Any) -> str | None:
@@ -138,6 +142,8 @@ class Enforcer:
         )
         request.check_signature()
         principal = principal_of(account, session)
+        if request._action == "sts:GetCallerIdentity":
+            return  # AWS answers it whatever the policies say
         calls = iam_resources.derive(response, request._action, moto_resource, account)
         for call in calls:
             context: Context = {
@@ -159,8 +165,10 @@ class Enforcer:
         reason = denied[0][1].reason
         LOG.error("AccessDenied: %s may not %s on %s: %s", principal.arn, action, ", ".join(resources), reason)
         if action.startswith("s3:"):
-            raise S3RoleAccessDenied(principal.arn, action, resources, reason)
-        raise RoleAccessDenied(principal.arn, action, resources, reason)
+            raise s3_access_denied(principal.arn, action, resources, reason)
+        content_type = str(response.headers.get("Content-Type") or "")
+        as_json = not content_type.startswith("application/x-www-form-urlencoded")
+        raise RoleAccessDenied(principal.arn, action, resources, reason, as_json)
 
 
 def _path_with_query(response: Any) -> str:

@@ -184,6 +184,22 @@ def _cloudwatch(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
     return ["*"]
 
 
+def _iam(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
+    """moto names only roles that already exist; a role being created, a
+    policy and a policy version are named here."""
+    role = _first(p, "RoleName")
+    if role:
+        path = _first(p, "Path") or "/"
+        return [arns.of("iam", f"role{path}{role}", regional=False)]
+    policy = _first(p, "PolicyArn")
+    if policy:
+        return [policy]
+    if op == "CreatePolicy" and _first(p, "PolicyName"):
+        path = _first(p, "Path") or "/"
+        return [arns.of("iam", f"policy{path}{p['PolicyName']}", regional=False)]
+    return ["*"]
+
+
 def _codebuild(p: dict[str, Any], arns: Arns) -> list[str]:
     names = p.get("names") or ([p["name"]] if isinstance(p.get("name"), str) else [])
     found = [n if n.startswith("arn:") else arns.of("codebuild", f"project/{n}") for n in names]
@@ -192,8 +208,10 @@ def _codebuild(p: dict[str, Any], arns: Arns) -> list[str]:
 
 def _resources(prefix: str, op: str, response: Any, p: dict[str, Any], moto_resource: str, arns: Arns) -> list[str]:
     path = _path(response)
-    if prefix in ("s3", "sqs", "iam", "sts"):
+    if prefix in ("s3", "sqs", "sts"):
         return [moto_resource]
+    if prefix == "iam":
+        return _iam(op, p, arns)
     if prefix == "dynamodb":
         return _dynamodb(op, p, arns)
     if prefix == "lambda":

@@ -140,13 +140,15 @@ def _document(raw: str, config: Configuration) -> dict[str, Any]:
     return dict(json.loads(resolve(raw, config)))
 
 
-def load(config_dir: Path) -> Configuration:
+def load(config_dir: Path, account: str | None = None) -> Configuration:
+    """`account`: resolve the configuration's account id to this one (the
+    emulator's, say) instead of its pinned or stand-in account."""
     blocks = [json.loads(p.read_text()) for p in sorted(config_dir.glob("*.tf.json"))]
     resources: dict[str, dict[str, dict[str, Any]]] = {}
     for block in blocks:
         for kind, by_name in (block.get("resource") or {}).items():
             resources.setdefault(kind, {}).update(by_name)
-    config = Configuration(config_dir.name, _account_of(config_dir.name, blocks), resources)
+    config = Configuration(config_dir.name, account or _account_of(config_dir.name, blocks), resources)
     managed: dict[str, Policy] = {}
     for logical, body in resources.get("aws_iam_policy", {}).items():
         policy = Policy(config.name, f"aws_iam_policy.{logical}", "identity", _document(body["policy"], config))
