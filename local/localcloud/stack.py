@@ -16,9 +16,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from . import manifest
+from . import manifest, roles
 from .functions import build_and_package
-from .processes import Child, CloudError, Supervisor, port_open, tail
+from .processes import Child, CloudError, Supervisor, free_port, port_open, tail
 
 REGION = "eu-west-1"
 
@@ -52,7 +52,12 @@ class LocalCloud:
         self.progress = progress
         self.supervisor = Supervisor(settings.workdir / "logs")
         self.outputs: dict[str, Any] = {}
-        self.runtime: Child | None = None
+        # One `cargo lambda watch` per function, each with its own role's
+        # credentials; post_lambda keeps `lambda_port` (the orders URL).
+        self.runtimes: list[Child] = []
+        self.function_ports = {
+            f.binary: settings.lambda_port if f.binary == "post_lambda" else free_port() for f in self.functions
+        }
 
     # -- lifecycle -------------------------------------------------------
 
@@ -84,7 +89,12 @@ class LocalCloud:
 
     def stop(self) -> None:
         self.supervisor.stop_all()
-        self.runtime = None
+        self.runtimes = []
+
+    @property
+    def iam_ledger(self) -> Path:
+        """Every request the emulator checked against a role's policies."""
+        return self.settings.workdir / "iam-ledger.jsonl"
 
     # -- steps -----------------------------------------------------------
 
@@ -98,7 +108,8 @@ class LocalCloud:
     def start_emulator(self) -> None:
         s = self.settings
         self.progress(f"==> starting the AWS emulator on {s.endpoint}")
-        start_launcher(self.supervisor, s.repo, s.moto_port, s.lambda_port)
+        routes = {name: f"http://127.0.0.1:{port}" for name, port in self.function_ports.items()}
+        start_launcher(self.supervisor, s.repo, s.moto_port, s.lambda_port, routes=routes, iam_ledger=self.iam_ledger)
 
     def terraform(self, *args: str, on_line: Callable[[str], None] | None = None) -> str:
         env = dict(os.environ, TF_IN_AUTOMATION="1", TF_INPUT="0", TF_DATA_DIR=str(self.settings.workdir / "tfdata"))
@@ -160,6 +171,7 @@ class LocalCloud:
         self.outputs = {name: item["value"] for name, item in raw.items()}
 
     def runtime_env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """What every function gets, credentials apart."""
         s = self.settings
         env = dict(os.environ)
         env.update(
@@ -168,10 +180,7 @@ class LocalCloud:
                 "AWS_ENDPOINT_URL": s.endpoint,
                 "AWS_REGION": REGION,
                 "AWS_DEFAULT_REGION": REGION,
-                "AWS_ACCESS_KEY_ID": "test",
-                "AWS_SECRET_ACCESS_KEY": "test",
                 "S3_FORCE_PATH_STYLE": "true",
-                **self.function_environment(),
             }
         )
         env.update(s.runtime_env)
@@ -194,36 +203,45 @@ class LocalCloud:
             raise CloudError(f"{name} lacks {sorted(missing)} in the emulator: is terraform/local current?")
         return variables
 
-    def function_environment(self) -> dict[str, str]:
-        """Every function's environment: `cargo lambda watch` runs them all
-        in one environment, so the variables are merged (a clash is an error)."""
-        merged: dict[str, str] = {}
-        for function in self.functions:
-            for key, value in self.environment_of(function).items():
-                if merged.setdefault(key, value) != value:
-                    raise CloudError(
-                        f"functions disagree on {key} ({merged[key]!r}, {value!r}); they share one runtime"
-                    )
-        return merged
+    def role_credentials(self, function: manifest.Function) -> dict[str, str]:
+        """Credentials of the function's own role, from the emulator's STS
+        (as Lambda gets them): the emulator enforces that role's policies."""
+        name = self.outputs[function.output]
+        role_arn = self.client("lambda").get_function_configuration(FunctionName=name)["Role"]
+        return roles.as_environment(roles.assume(self.settings.endpoint, role_arn, name))
 
     def start_runtime(self, extra_env: dict[str, str] | None = None) -> None:
         s = self.settings
-        self.progress(f"==> starting the Rust functions (cargo lambda watch on port {s.lambda_port})")
-        self.runtime = self.supervisor.start(
-            "lambda-runtime",
-            ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(s.lambda_port), "--ignore-changes"]
-            + (["--release"] if s.release_functions else []),
-            env=self.runtime_env(extra_env),
-            cwd=s.repo,
+        self.progress(
+            "==> starting the Rust functions (one cargo lambda watch each, with its role's credentials: "
+            + ", ".join(f"{name} on {port}" for name, port in self.function_ports.items())
+            + ")"
         )
-        runtime = self.runtime
-        self.supervisor.wait_until(runtime, lambda: port_open(s.lambda_port), 120, "listening")
+        for function in self.functions:
+            port = self.function_ports[function.binary]
+            runtime = self.supervisor.start(
+                f"lambda-{function.binary}",
+                # Each watch could serve any binary; the launcher routes only
+                # this function's invocations here.
+                ["cargo", "lambda", "watch", "-A", "127.0.0.1", "-P", str(port), "--ignore-changes"]
+                + (["--release"] if s.release_functions else []),
+                env={
+                    **self.runtime_env(extra_env),
+                    **self.environment_of(function),
+                    **self.role_credentials(function),
+                },
+                cwd=s.repo,
+            )
+            self.runtimes.append(runtime)
+        for runtime, port in zip(self.runtimes, self.function_ports.values()):
+            self.supervisor.wait_until(runtime, lambda p=port: port_open(p), 120, "listening")
 
     def restart_runtime(self, extra_env: dict[str, str]) -> None:
         """Restarts the functions with different settings (e.g. a lambda_a
         that is never ready)."""
-        if self.runtime is not None:
-            self.supervisor.stop(self.runtime)
+        for runtime in self.runtimes:
+            self.supervisor.stop(runtime)
+        self.runtimes = []
         self.start_runtime(extra_env)
 
     # -- using it ----------------------------------------------------------
@@ -247,8 +265,17 @@ class LocalCloud:
         return {"endpoint": self.settings.endpoint, "orders_url": self.orders_url, "outputs": self.outputs}
 
 
-def start_launcher(supervisor: Supervisor, repo: Path, moto_port: int, lambda_port: int) -> Child:
-    """The project's moto launcher on loopback; returns once it answers."""
+def start_launcher(
+    supervisor: Supervisor,
+    repo: Path,
+    moto_port: int,
+    lambda_port: int,
+    routes: dict[str, str] | None = None,
+    iam_ledger: Path | None = None,
+) -> Child:
+    """The project's moto launcher on loopback; returns once it answers.
+    `routes`: runtime URL per function; `iam_ledger`: where the launcher
+    records every IAM-checked request."""
     child = supervisor.start(
         "moto",
         [
@@ -260,6 +287,8 @@ def start_launcher(supervisor: Supervisor, repo: Path, moto_port: int, lambda_po
             str(moto_port),
             "--lambda-runtime",
             f"http://127.0.0.1:{lambda_port}",
+            *[f"--lambda-route={name}={url}" for name, url in (routes or {}).items()],
+            *([f"--iam-ledger={iam_ledger}"] if iam_ledger else []),
         ],
         env=dict(os.environ),
         cwd=repo,

@@ -75,8 +75,10 @@ def _is_error_payload(payload: bytes) -> bool:
 class RuntimeForward:
     """Calls one local Lambda runtime; installed as `LambdaFunction.invoke`."""
 
-    def __init__(self, runtime_url: str, timeout: float) -> None:
+    def __init__(self, runtime_url: str, timeout: float, routes: dict[str, str] | None = None) -> None:
         self.runtime_url = runtime_url.rstrip("/")
+        # runtime name -> its own runtime's URL (one per function)
+        self.routes = {name: url.rstrip("/") for name, url in (routes or {}).items()}
         self.timeout = timeout
         # The runtime is local: never through an HTTP(S)_PROXY from the env.
         self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -113,7 +115,8 @@ class RuntimeForward:
         """(payload, function error or None); raises AWSError when the
         function did not run."""
         name = runtime_name(fn)
-        url = f"{self.runtime_url}/2015-03-31/functions/{quote(name, safe='')}/invocations"
+        base = self.routes.get(name, self.runtime_url)
+        url = f"{base}/2015-03-31/functions/{quote(name, safe='')}/invocations"
         forward_headers = {"Content-Type": "application/json"}
         if "x-amz-client-context" in headers:
             forward_headers["X-Amz-Client-Context"] = headers["x-amz-client-context"]
@@ -128,7 +131,7 @@ class RuntimeForward:
             function_error = answer.headers.get("X-Amz-Function-Error")
         except TimeoutError:
             LOG.error("lambda %s (%s): no answer from %s within %s s", fn.function_name, name, url, self.timeout)
-            message = f"Task timed out after {self.timeout:.2f} seconds (local runtime {self.runtime_url})"
+            message = f"Task timed out after {self.timeout:.2f} seconds (local runtime {base})"
             return json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message}).encode(), "Unhandled"
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
@@ -136,11 +139,11 @@ class RuntimeForward:
                 "lambda %s (%s): local Lambda runtime %s unreachable: %s",
                 fn.function_name,
                 name,
-                self.runtime_url,
+                base,
                 reason,
             )
             raise LambdaServiceException(
-                f"Local Lambda runtime {self.runtime_url} unreachable for function "
+                f"Local Lambda runtime {base} unreachable for function "
                 f"'{fn.function_name}' (runtime name '{name}'): {reason}"
             ) from error
         elapsed_ms = (time.monotonic() - started) * 1000
@@ -161,16 +164,16 @@ class RuntimeForward:
         if status == 404:
             raise FunctionNotInRuntime(
                 f"Function '{fn.function_name}' not found in the local Lambda runtime "
-                f"{self.runtime_url} as '{name}' (set its Handler to the binary name)"
+                f"{base} as '{name}' (set its Handler to the binary name)"
             )
         raise LambdaServiceException(
-            f"Local Lambda runtime {self.runtime_url} answered HTTP {status} for "
+            f"Local Lambda runtime {base} answered HTTP {status} for "
             f"'{fn.function_name}' (runtime name '{name}'): {snippet}"
         )
 
 
-def install(runtime_url: str, timeout: float) -> RuntimeForward:
-    forward = RuntimeForward(runtime_url, timeout)
+def install(runtime_url: str, timeout: float, routes: dict[str, str] | None = None) -> RuntimeForward:
+    forward = RuntimeForward(runtime_url, timeout, routes)
 
     def invoke(self: LambdaFunction, body: Any, request_headers: Any, response_headers: Any) -> bytes:
         return forward.invoke(self, body, request_headers, response_headers)

@@ -125,8 +125,14 @@ def test_the_runtime_gets_the_environment_tfgen_set_on_each_listed_function(laun
             NEW_FUNCTION: {"X": "x"},
         },
     )
-    environment = cloud_on(launcher, tmp_path, outputs).function_environment()
-    assert environment == {"TABLE_NAME": "orders", "LOG_BUCKET": "results", "X": "x"}
+    cloud = cloud_on(launcher, tmp_path, outputs)
+    environments = {f.binary: cloud.environment_of(f) for f in cloud.functions}
+    assert environments == {
+        "post_lambda": {"TABLE_NAME": "orders"},
+        "lambda_a": {},
+        "lambda_b": {"LOG_BUCKET": "results"},
+        NEW_FUNCTION: {"X": "x"},
+    }
 
 
 def test_a_variable_the_manifest_names_but_the_function_lacks_stops_the_cloud(
@@ -136,5 +142,7 @@ def test_a_variable_the_manifest_names_but_the_function_lacks_stops_the_cloud(
     copy.parent.mkdir(parents=True)
     copy.write_text(COMMITTED.read_text())
     outputs = deploy(launcher, {"post_lambda": {}, "lambda_a": {}, "lambda_b": {"LOG_BUCKET": "results"}})
+    cloud = cloud_on(launcher, tmp_path, outputs)
+    post_lambda = next(f for f in cloud.functions if f.binary == "post_lambda")
     with pytest.raises(CloudError, match=r"post_lambda lacks \['TABLE_NAME'\]"):
-        cloud_on(launcher, tmp_path, outputs).function_environment()
+        cloud.environment_of(post_lambda)

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from moto.awslambda.models import LambdaFunction
 from moto.codebuild import responses as codebuild_responses
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.responses import BaseResponse
 from moto.dynamodb.responses import DynamoHandler
 from moto.iam import policy_conditions
 from moto.iam.access_control import IAMPolicyStatement
@@ -21,10 +23,12 @@ from moto.moto_api._internal import urls as moto_api_urls
 from moto.s3.models import FakeBucket
 from moto.s3.responses import S3Response
 from moto.stepfunctions import urls as sfn_urls
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.backend.execution import Execution
 
 from conftest import LAUNCHER
-from motolocal import codebuild, faults, lambda_forward, s3_policy, stepfunctions
+from motolocal import codebuild, faults, iam_enforce, lambda_forward, s3_policy, sfn_credentials, stepfunctions
+from motolocal.ledger import Ledger
 from motolocal.patching import (
     PatchDoesNotApply,
     WrongMotoVersion,
@@ -39,11 +43,14 @@ TARGETS: list[tuple[Install, object, str]] = [
     (codebuild.install, codebuild_responses, "_validate_required_params_source"),
     (codebuild.install, codebuild_responses, "_validate_required_params_artifacts"),
     (lambda: lambda_forward.install("http://127.0.0.1:9", 1), LambdaFunction, "invoke"),
+    (s3_policy.install, BaseResponse, "setup_class"),
     (s3_policy.install, IAMPolicyStatement, "is_action_permitted"),
     (s3_policy.install, FakeBucket, "get_permission"),
     (stepfunctions.install, Execution, "get_start_execution_details"),
     (faults.install, DynamoHandler, "batch_write_item"),
     (faults.install, S3Response, "put_object"),
+    (lambda: iam_enforce.install(Ledger(None)), ActionAuthenticatorMixin, "_authenticate_and_authorize_action"),
+    (sfn_credentials.install, lambda_eval_utils, "boto_client_for"),
 ]
 TABLES: list[tuple[ModuleType, str]] = [
     (policy_conditions, "CONDITION_OPERATIONS"),

@@ -8,9 +8,6 @@ use crate::core::SynthError;
 /// Every resource name starts with `<PROJECT>-<env>-`.
 pub const PROJECT: &str = "auction";
 pub const REGION: &str = "eu-west-1";
-/// The S3 bucket holding Terraform state for `dev` and `prod`, created once
-/// by the `bootstrap` configuration. Bucket names are global: change it here.
-pub const STATE_BUCKET: &str = "auction-orders-terraform-state-eu-west-1";
 
 /// Declares [`EnvName`] with its spelling, and [`EnvName::ALL`] from the
 /// same list: an environment is added here once (and its settings in
@@ -51,7 +48,8 @@ impl fmt::Display for EnvName {
 /// Where Terraform applies the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    /// A real AWS account, state in [`STATE_BUCKET`] with S3-native locking.
+    /// A real AWS account (`Environment::account_id`), state in that
+    /// account's state bucket with S3-native locking (see `components::state`).
     Aws,
     /// The local emulator (moto), reached at a URL given as a variable;
     /// dummy credentials, local state.
@@ -166,6 +164,11 @@ pub const DELIVERY: DeliveryPipeline = DeliveryPipeline {
 pub struct Environment {
     pub name: EnvName,
     pub target: Target,
+    /// The AWS account the environment lives in; Terraform refuses any other
+    /// (`allowed_account_ids`). One account per environment is the
+    /// supported production setup; each account has its own state bucket.
+    /// `None` for the emulator.
+    pub account_id: Option<&'static str>,
     pub api: ApiSettings,
     pub pipeline: PipelineSettings,
     /// CloudWatch Logs retention of every log group.
@@ -196,6 +199,7 @@ impl Environment {
                 target: Target::Emulator {
                     default_endpoint: "http://127.0.0.1:4566",
                 },
+                account_id: None,
                 api: ApiSettings {
                     throttling_rate_limit: 50.0,
                     throttling_burst_limit: 100,
@@ -218,6 +222,8 @@ impl Environment {
             EnvName::Dev => Environment {
                 name,
                 target: Target::Aws,
+                // Replace with the dev account's id before the first deploy.
+                account_id: Some("111111111111"),
                 api: ApiSettings {
                     throttling_rate_limit: 100.0,
                     throttling_burst_limit: 200,
@@ -243,6 +249,8 @@ impl Environment {
             EnvName::Prod => Environment {
                 name,
                 target: Target::Aws,
+                // Replace with the prod account's id before the first deploy.
+                account_id: Some("222222222222"),
                 api: ApiSettings {
                     throttling_rate_limit: 500.0,
                     throttling_burst_limit: 1000,
@@ -308,6 +316,15 @@ impl Environment {
                 "run timeout {}s must end at least 60 s before the next run ({} min) so runs never pile up",
                 p.run_timeout_seconds, p.schedule_every_minutes
             ));
+        }
+        match (self.account_id, &self.target) {
+            (Some(id), Target::Aws) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {}
+            (None, Target::Emulator { .. }) => {}
+            (id, _) => {
+                return fail(format!(
+                    "account id {id:?}: a 12-digit id in AWS, none for the emulator"
+                ));
+            }
         }
         if !RETENTION_DAYS.contains(&self.log_retention_days) {
             return fail(format!(

@@ -573,7 +573,8 @@ fn finding_6_id_named_resources_are_isolated_by_the_environment_tag() {
 #[test]
 fn finding_7_only_apply_writes_the_state() {
     let state =
-        |env: &str| format!("arn:aws:s3:::auction-orders-terraform-state-eu-west-1/auction/{env}/terraform.tfstate");
+        // The state bucket of the account the deploy roles work in (state contract).
+        |env: &str| format!("arn:aws:s3:::auction-terraform-state-${{data.aws_caller_identity.current.account_id}}-eu-west-1/auction/{env}/terraform.tfstate");
     for env in ["dev", "prod"] {
         let plan = role_policy(&format!("{env}_deploy_plan"));
         let apply = role_policy(&format!("{env}_deploy_apply"));

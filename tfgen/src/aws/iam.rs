@@ -7,6 +7,9 @@ pub struct IamRole {
     pub description: Option<String>,
     pub assume_role_policy: String,
     pub max_session_duration: Option<u32>,
+    /// The managed policy that caps what the role may ever do, whatever its
+    /// own policies say.
+    pub permissions_boundary: Option<String>,
 }
 resource!(IamRole = "aws_iam_role" { arn, name, id });
 

@@ -89,15 +89,16 @@ pub fn build(ctx: &Context, file: &mut TfFile) -> Handle<SnsTopic> {
 /// Reading alarms and the pipeline's runs; nothing else, nothing written.
 fn chatbot_read_only(ctx: &Context) -> Vec<Statement> {
     vec![
-        // CloudWatch alarm and metric reads have no resource-level scoping
-        // beyond alarms; they expose no stored data.
+        // This environment's alarms (their names carry it).
+        Statement::allow("ReadAlarms", ["cloudwatch:DescribeAlarms"]).on([format!(
+            "arn:aws:cloudwatch:{REGION}:{}:alarm:{}",
+            ctx.account_id,
+            ctx.name("*")
+        )]),
+        // Metric reads take no resource ARN ("*" only); they expose no stored data.
         Statement::allow(
-            "ReadAlarmsAndMetrics",
-            [
-                "cloudwatch:DescribeAlarms",
-                "cloudwatch:GetMetricData",
-                "cloudwatch:GetMetricWidgetImage",
-            ],
+            "ReadMetrics",
+            ["cloudwatch:GetMetricData", "cloudwatch:GetMetricWidgetImage"],
         )
         .on(["*"]),
         Statement::allow(

@@ -6,11 +6,28 @@ use crate::aws::cloudwatch::CloudwatchLogGroup;
 use crate::aws::iam::{IamRole, IamRolePolicy};
 use crate::aws::s3::*;
 use crate::core::{Handle, Meta, Ref, TfFile};
+use crate::env::Target;
 use crate::policy::{PolicyDocument, Principal, Statement, service_trust};
 
 use super::Context;
 
-/// A role that `service` assumes, with exactly `statements` as its rights.
+/// The permissions boundary every role of a deployed environment carries
+/// (delivery/IAM contract: the delivery configuration creates it, the apply
+/// role may create roles only with it):
+/// `arn:aws:iam::<account>:policy/auction-<env>-boundary` for `dev`/`prod`,
+/// none locally (the emulator has no delivery configuration).
+pub fn permissions_boundary_arn(ctx: &Context) -> Option<String> {
+    (ctx.env.target == Target::Aws).then(|| {
+        format!(
+            "arn:aws:iam::{}:policy/{}",
+            ctx.account_id,
+            super::delivery::boundary::name(&ctx.env)
+        )
+    })
+}
+
+/// A role that `service` assumes, with exactly `statements` as its rights,
+/// within the environment's permissions boundary.
 pub fn service_role(
     ctx: &Context,
     file: &mut TfFile,
@@ -28,6 +45,7 @@ pub fn service_role(
             description: Some(format!("Assumed by {service} for {}", ctx.name(name_suffix))),
             assume_role_policy: service_trust(service, source_account),
             max_session_duration: None,
+            permissions_boundary: permissions_boundary_arn(ctx),
         },
     );
     file.resource(
@@ -72,6 +90,20 @@ pub struct BucketSettings {
 /// A private, KMS-encrypted, versioned bucket that refuses plain HTTP, with
 /// old versions expiring. Returns the bucket; its companions are in `file`.
 pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings) -> Handle<S3Bucket> {
+    secure_bucket_accepting(file, logical, settings, &[])
+}
+
+/// [`secure_bucket`], whose policy also accepts writes that name the key
+/// by these other ids (the state key's alias ARN, which the S3 backend sends).
+pub fn secure_bucket_accepting(
+    file: &mut TfFile,
+    logical: &str,
+    settings: BucketSettings,
+    other_key_ids: &[String],
+) -> Handle<S3Bucket> {
+    let key_ids: Vec<String> = std::iter::once(settings.key_arn.to_string())
+        .chain(other_key_ids.iter().cloned())
+        .collect();
     let meta = Meta {
         prevent_destroy: settings.protect,
         ..Meta::default()
@@ -170,10 +202,29 @@ pub fn secure_bucket(file: &mut TfFile, logical: &str, settings: BucketSettings)
         logical,
         S3BucketPolicy {
             bucket: id,
-            policy: PolicyDocument::new([Statement::deny("DenyInsecureTransport", ["s3:*"])
-                .principal(Principal::Anyone)
-                .on([arn.to_string(), format!("{arn}/*")])
-                .when("Bool", "aws:SecureTransport", ["false"])])
+            policy: PolicyDocument::new([
+                Statement::deny("DenyInsecureTransport", ["s3:*"])
+                    .principal(Principal::Anyone)
+                    .on([arn.to_string(), format!("{arn}/*")])
+                    .when("Bool", "aws:SecureTransport", ["false"]),
+                // A write without encryption headers gets the bucket's KMS
+                // default; one that asks for anything else is refused (the
+                // Null condition: only when the header is sent).
+                Statement::deny("DenyOtherEncryption", ["s3:PutObject"])
+                    .principal(Principal::Anyone)
+                    .on([format!("{arn}/*")])
+                    .when("StringNotEquals", "s3:x-amz-server-side-encryption", ["aws:kms"])
+                    .when("Null", "s3:x-amz-server-side-encryption", ["false"]),
+                Statement::deny("DenyOtherKeys", ["s3:PutObject"])
+                    .principal(Principal::Anyone)
+                    .on([format!("{arn}/*")])
+                    .when(
+                        "StringNotEquals",
+                        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                        key_ids,
+                    )
+                    .when("Null", "s3:x-amz-server-side-encryption-aws-kms-key-id", ["false"]),
+            ])
             .to_json(),
         },
     );

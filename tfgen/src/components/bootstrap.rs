@@ -7,23 +7,16 @@ use serde_json::json;
 use crate::aws::kms::{KmsAlias, KmsKey};
 use crate::aws::meta::CallerIdentity;
 use crate::core::{Configuration, Output, SynthError, TfFile};
-use crate::env::{PROJECT, REGION, STATE_BUCKET};
+use crate::env::{PROJECT, REGION};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
-use super::blocks::{BucketSettings, secure_bucket};
-use super::delivery::permissions::STATE_KEY_ALIAS;
-use super::providers::AWS_PROVIDER_VERSION;
+use super::blocks::{BucketSettings, secure_bucket_accepting};
+use super::state::{STATE_KEY_ALIAS, state_bucket, state_key_alias_arn, terraform_block};
 
 pub fn configuration() -> Result<Configuration, SynthError> {
     let mut config = Configuration::new();
     let mut versions = TfFile::new();
-    versions.block(
-        "terraform",
-        json!({
-            "required_version": ">= 1.10.0",
-            "required_providers": { "aws": { "source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION } },
-        }),
-    );
+    versions.block("terraform", terraform_block(None));
     config.add("versions", versions)?;
 
     let mut state = TfFile::new();
@@ -55,20 +48,23 @@ pub fn configuration() -> Result<Configuration, SynthError> {
             target_key_id: key.key_id().into(),
         },
     );
-    let bucket = secure_bucket(
+    // One state bucket per account: run bootstrap once in each account.
+    let account = account_id.to_string();
+    let bucket = secure_bucket_accepting(
         &mut state,
         "state",
         BucketSettings {
-            name: STATE_BUCKET.into(),
+            name: state_bucket(&account),
             key_arn: key.arn(),
             noncurrent_days: 90,
             current_days: None,
             protect: true,
         },
+        &[state_key_alias_arn(&account)],
     );
     state.output(
         "state_bucket",
-        Output::new(bucket.bucket(), "Terraform state bucket for dev and prod"),
+        Output::new(bucket.bucket(), "Terraform state bucket of this account"),
     );
     config.add("state", state)?;
     Ok(config)

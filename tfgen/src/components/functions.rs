@@ -205,9 +205,11 @@ fn rust_function(
             .on([format!("{}:*", logs.arn())]),
         // X-Ray has no resource-level permissions: "*" is the only resource.
         Statement::allow("SendTraces", ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]).on(["*"]),
-        // The environment is encrypted with the platform key.
-        key_use_via(ctx, "DecryptEnvironment", "lambda", &["kms:Decrypt"]),
     ];
+    if !f.environment.is_empty() {
+        // The environment is encrypted with the platform key (see `kms_key_arn`).
+        statements.push(key_use_via(ctx, "DecryptEnvironment", "lambda", &["kms:Decrypt"]));
+    }
     statements.extend(f.statements);
     let role = service_role(
         ctx,

@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod providers;
 pub mod results_bucket;
 pub mod schedule;
+pub mod state;
 
 use crate::asl::StateMachine;
 use crate::aws::kms::KmsKey;

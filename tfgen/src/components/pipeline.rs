@@ -60,10 +60,9 @@ pub fn build(ctx: &Context, file: &mut TfFile, functions: &Functions, alerts: &H
         "pipeline",
         format!("/aws/vendedlogs/states/{}", ctx.name("pipeline")),
     );
-    // The functions the definition invokes, and their versions/aliases.
-    let invoked = INVOKED
-        .iter()
-        .flat_map(|&f| [functions[f].arn().to_string(), format!("{}:*", functions[f].arn())]);
+    // The definition invokes the unqualified functions (no version, no
+    // alias), so the unqualified ARNs are all it needs.
+    let invoked = INVOKED.iter().map(|&f| functions[f].arn().to_string());
     let role = service_role(
         ctx,
         file,

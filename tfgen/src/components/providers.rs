@@ -8,7 +8,9 @@ use serde_json::json;
 
 use crate::aws::meta::CallerIdentity;
 use crate::core::{Ref, TfFile, Variable};
-use crate::env::{EnvName, Environment, PROJECT, REGION, STATE_BUCKET, Target};
+use crate::env::{Environment, PROJECT, REGION, Target};
+
+use super::state::terraform_block;
 
 pub const AWS_PROVIDER_VERSION: &str = "5.100.0";
 
@@ -31,40 +33,18 @@ const EMULATED_SERVICES: [&str; 14] = [
 ];
 
 /// `versions.tf.json`: kept apart because checkov cannot parse a plain value
-/// (`required_version`) in the `terraform` block of JSON files.
+/// (`required_version`) in the `terraform` block of JSON files. The block
+/// itself is the state contract's (`state::terraform_block`).
 pub fn versions(env: &Environment, file: &mut TfFile) {
-    file.block("terraform", terraform_settings(env.name, &env.target));
-}
-
-/// The `terraform` block. `dev`/`prod` keep state in S3 with S3-native
-/// locking; the local configuration keeps it next to its working copy.
-pub fn terraform_settings(env: EnvName, target: &Target) -> serde_json::Value {
-    let mut settings = json!({
-        "required_version": ">= 1.10.0",
-        "required_providers": { "aws": { "source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION } },
-    });
-    if *target == Target::Aws {
-        settings["backend"] = remote_state(env.as_str());
-    }
-    settings
-}
-
-/// The S3 backend of a configuration whose state lives in the state bucket
-/// under `auction/<state_name>/` (an environment, or `delivery`).
-pub fn remote_state(state_name: &str) -> serde_json::Value {
-    json!({ "s3": {
-        "bucket": STATE_BUCKET,
-        "key": format!("{PROJECT}/{state_name}/terraform.tfstate"),
-        "region": REGION,
-        "encrypt": true,
-        "use_lockfile": true,
-    }})
+    file.block("terraform", terraform_block(Some(env)));
 }
 
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Serialize)]
 struct AwsProvider {
     region: &'static str,
+    /// Terraform refuses to touch any other account.
+    allowed_account_ids: Option<Vec<&'static str>>,
     default_tags: DefaultTags,
     access_key: Option<&'static str>,
     secret_key: Option<&'static str>,
@@ -90,6 +70,7 @@ pub fn build(env: &Environment, file: &mut TfFile) -> Ref {
     ]);
     let mut provider = AwsProvider {
         region: REGION,
+        allowed_account_ids: env.account_id.map(|id| vec![id]),
         default_tags: DefaultTags { tags },
         access_key: None,
         secret_key: None,

@@ -33,7 +33,8 @@ use crate::env::{DELIVERY, Environment, PROJECT, REGION};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
 use super::blocks::{BucketSettings, secure_bucket};
-use super::providers::{AWS_PROVIDER_VERSION, remote_state};
+use super::providers::AWS_PROVIDER_VERSION;
+use super::state::remote_state;
 use permissions::Scope;
 use projects::{Buildspec, ProjectSpec, project};
 use roles::{Workspace, role};
@@ -64,7 +65,8 @@ pub fn configuration() -> Result<Configuration, SynthError> {
     }
     let mut config = Configuration::new();
     let mut add = |stem: &str, file: TfFile| config.add(stem, file);
-    add("versions", file_with(|f| f.block("terraform", terraform_settings())))?;
+    let settings = terraform_settings(&deployed)?;
+    add("versions", file_with(|f| f.block("terraform", settings)))?;
     let mut providers = TfFile::new();
     let account_id = provider(&mut providers);
     add("providers", providers)?;
@@ -98,13 +100,14 @@ fn file_with(build: impl FnOnce(&mut TfFile)) -> TfFile {
     file
 }
 
-/// Provider pin and remote state (`auction/delivery/` in the state bucket).
-fn terraform_settings() -> serde_json::Value {
-    json!({
+/// Provider pin and remote state (`auction/delivery/` in the state bucket
+/// of the account the pipeline runs in: the first environment it deploys to).
+fn terraform_settings(deployed: &[Environment]) -> Result<serde_json::Value, SynthError> {
+    Ok(json!({
         "required_version": ">= 1.10.0",
         "required_providers": { "aws": { "source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION } },
-        "backend": remote_state("delivery"),
-    })
+        "backend": remote_state("delivery", delivery_account(deployed)?),
+    }))
 }
 
 /// The AWS provider, tagging everything `Environment = delivery`; returns
@@ -163,6 +166,14 @@ fn boundaries(file: &mut TfFile, account_id: &Ref, deployed: &[Environment]) {
 }
 
 /// The delivery key: artifacts, build logs, the notification topic.
+/// The account of the first deployed environment (see `Environment::account_id`).
+fn delivery_account(deployed: &[Environment]) -> Result<&'static str, SynthError> {
+    deployed
+        .first()
+        .and_then(|env| env.account_id)
+        .ok_or_else(|| SynthError::Config("delivery: no deployed environment with an account id".into()))
+}
+
 fn encryption(file: &mut TfFile, account_id: &Ref) -> Handle<KmsKey> {
     let key = file.resource(
         "delivery",

@@ -7,7 +7,9 @@
 //! permissions boundary ([`super::boundary`]).
 
 use crate::core::Ref;
-use crate::env::{Environment, PROJECT, REGION, STATE_BUCKET};
+use crate::env::{Environment, REGION};
+
+use super::super::state::{STATE_KEY_ALIAS, lock_key, state_bucket, state_key};
 use crate::policy::Statement;
 
 use super::{boundary, tagged};
@@ -236,32 +238,28 @@ fn managed(scope: &Scope) -> Vec<Managed> {
 /// and the key that encrypts them (found by its alias). Only `apply`
 /// writes the state; `plan` reads it and takes the lock.
 fn state_access(scope: &Scope, write_state: bool) -> Vec<Statement> {
-    let state = format!(
-        "arn:aws:s3:::{STATE_BUCKET}/{PROJECT}/{}/terraform.tfstate",
-        scope.env.name
-    );
+    // The state bucket of the account the deploy roles work in.
+    let bucket = state_bucket(&scope.account_id.to_string());
+    let state = format!("arn:aws:s3:::{bucket}/{}", state_key(scope.env.name));
     let state_actions: &[&str] = if write_state {
         &["s3:GetObject", "s3:PutObject"]
     } else {
         &["s3:GetObject"]
     };
     vec![
-        Statement::allow("ListStateBucket", ["s3:ListBucket"]).on([format!("arn:aws:s3:::{STATE_BUCKET}")]),
+        Statement::allow("ListStateBucket", ["s3:ListBucket"]).on([format!("arn:aws:s3:::{bucket}")]),
         Statement::allow(
             if write_state { "ReadWriteState" } else { "ReadState" },
             state_actions.iter().copied(),
         )
         .on([state.clone()]),
         Statement::allow("TakeStateLock", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])
-            .on([format!("{state}.tflock")]),
+            .on([format!("arn:aws:s3:::{bucket}/{}", lock_key(scope.env.name))]),
         Statement::allow("UseStateKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
             .on([scope.arn("kms", "key/*")])
             .when("ForAnyValue:StringEquals", "kms:ResourceAliases", [STATE_KEY_ALIAS]),
     ]
 }
-
-/// The alias of the key that encrypts Terraform state (bootstrap creates it).
-pub const STATE_KEY_ALIAS: &str = "alias/auction-terraform-state";
 
 /// `terraform plan`: read everything the stack manages, lock the state.
 pub fn plan(scope: &Scope) -> Vec<Statement> {

@@ -32,6 +32,7 @@ pub fn role(
             name,
             assume_role_policy: service_trust(service, Some(account_id.to_string())),
             max_session_duration: None,
+            permissions_boundary: None,
         },
     );
     file.resource(

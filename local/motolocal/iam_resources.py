@@ -1,0 +1,295 @@
+"""What a request does in IAM terms: the action, the resource ARNs and the
+condition keys, derived from the request where moto passes `*`.
+
+moto determines the resource itself only for IAM, STS, SQS and S3; for the
+other services this project uses the ARN is built here from the request's
+parameters, as AWS's Service Authorization Reference defines it. Where a
+request names no resource (List*, Create* of a new key, DescribeLogGroups)
+the resource is `*`, which is what AWS evaluates too.
+
+A request that hands a role to a service (Lambda's `Role`, Step Functions'
+`roleArn`, Scheduler's `Target.RoleArn`) also needs `iam:PassRole` on that
+role with `iam:PassedToService`: checked as a second call, as AWS does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from .iam_policy import Context
+
+# Signing names whose IAM prefix differs.
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+# API operation -> IAM action, where they differ.
+ACTION_NAME = {"lambda:Invoke": "lambda:InvokeFunction", "lambda:InvokeAsync": "lambda:InvokeFunction"}
+PASSED_TO = {
+    "lambda": "lambda.amazonaws.com",
+    "states": "states.amazonaws.com",
+    "scheduler": "scheduler.amazonaws.com",
+}
+
+
+@dataclass
+class Call:
+    action: str
+    resources: list[str]
+    context: Context = field(default_factory=dict)
+
+
+def region_of(response: Any) -> str:
+    auth = response.headers.get("Authorization") or ""
+    scope = auth.split("Credential=", 1)[-1].split(",", 1)[0].split("/")
+    return scope[2] if len(scope) > 2 else "eu-west-1"
+
+
+def params_of(response: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key, values in (getattr(response, "querystring", None) or {}).items():
+        params[key] = values[0] if isinstance(values, list) and values else values
+    for body in (getattr(response, "raw_body", None), getattr(response, "body", None)):
+        if isinstance(body, dict):
+            params.update(body)
+            continue
+        if isinstance(body, bytes):
+            body = body.decode(errors="replace")
+        if isinstance(body, str) and body.startswith("{"):
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                continue
+            if isinstance(parsed, dict):
+                params.update(parsed)
+    return params
+
+
+def _first(params: dict[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = params.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _path(response: Any) -> str:
+    return unquote(str(response.raw_path or response.path or ""))
+
+
+class Arns:
+    def __init__(self, region: str, account: str) -> None:
+        self.region, self.account = region, account
+
+    def of(self, service: str, resource: str, regional: bool = True, account: bool = True) -> str:
+        return f"arn:aws:{service}:{self.region if regional else ''}:{self.account if account else ''}:{resource}"
+
+
+def _dynamodb(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
+    if op.startswith("Batch"):
+        return [arns.of("dynamodb", f"table/{t}") for t in sorted(p.get("RequestItems") or {})]
+    table = _first(p, "TableName", "ResourceArn")
+    if table:
+        return [table if table.startswith("arn:") else arns.of("dynamodb", f"table/{table}")]
+    return ["*"]
+
+
+def _lambda(op: str, p: dict[str, Any], path: str, arns: Arns) -> list[str]:
+    match = re.search(r"/functions/([^/]+)", path)
+    name = unquote(match.group(1)) if match else _first(p, "FunctionName")
+    if not name:
+        tagged = re.search(r"/tags/(arn:[^/?]+)", path)
+        return [unquote(tagged.group(1))] if tagged else ["*"]
+    if name.startswith("arn:"):
+        return [name]
+    qualifier = _first(p, "Qualifier")
+    return [arns.of("lambda", f"function:{name}" + (f":{qualifier}" if qualifier else ""))]
+
+
+def _states(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
+    arn = _first(p, "stateMachineArn", "executionArn", "resourceArn")
+    if arn:
+        return [arn]
+    if op == "CreateStateMachine" and _first(p, "name"):
+        return [arns.of("states", f"stateMachine:{p['name']}")]
+    return ["*"]
+
+
+def _sns(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
+    arn = _first(p, "TopicArn", "TargetArn", "ResourceArn")
+    if arn:
+        return [arn]
+    sub = _first(p, "SubscriptionArn")
+    if sub:
+        return [sub.rsplit(":", 1)[0]]
+    if op == "CreateTopic" and _first(p, "Name"):
+        return [arns.of("sns", p["Name"])]
+    return ["*"]
+
+
+def _logs(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
+    arn = _first(p, "resourceArn", "logGroupArn", "logGroupIdentifier")
+    if arn and arn.startswith("arn:"):
+        return [arn.removesuffix(":*")]
+    group = _first(p, "logGroupName")
+    if group and op != "DescribeLogGroups":
+        stream = _first(p, "logStreamName")
+        suffix = f":log-stream:{stream}" if stream else ""
+        return [arns.of("logs", f"log-group:{group}{suffix}")]
+    if op in ("CreateLogDelivery", "PutResourcePolicy", "DescribeResourcePolicies") or op.endswith("LogDeliveries"):
+        return ["*"]
+    return [arns.of("logs", "log-group:*")] if op == "DescribeLogGroups" else ["*"]
+
+
+def _kms(op: str, p: dict[str, Any], arns: Arns, account: str) -> list[str]:
+    key = _first(p, "TargetKeyId", "KeyId")
+    if not key:
+        return ["*"]
+    if key.startswith("arn:"):
+        return [key]
+    if key.startswith("alias/"):
+        from moto.kms.models import kms_backends
+
+        backend = kms_backends[account][arns.region]
+        target = backend.get_key_id_from_alias(key)
+        if target is None:
+            return [arns.of("kms", key)]
+        key = target
+    resources = [arns.of("kms", f"key/{key}")]
+    alias = _first(p, "AliasName")
+    if alias:
+        resources.append(arns.of("kms", alias))
+    return resources
+
+
+def _scheduler(path: str, p: dict[str, Any], arns: Arns) -> list[str]:
+    match = re.search(r"/schedules/([^/?]+)", path)
+    if match:
+        group = _first(p, "groupName", "GroupName") or "default"
+        return [arns.of("scheduler", f"schedule/{group}/{match.group(1)}")]
+    match = re.search(r"/schedule-groups/([^/?]+)", path)
+    return [arns.of("scheduler", f"schedule-group/{match.group(1)}")] if match else ["*"]
+
+
+def _cloudwatch(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
+    if _first(p, "ResourceARN"):
+        return [p["ResourceARN"]]
+    names = [v for k, v in sorted(p.items()) if k == "AlarmName" or k.startswith("AlarmNames.member")]
+    if names:
+        return [arns.of("cloudwatch", f"alarm:{n}") for n in names]
+    dashboards = [v for k, v in sorted(p.items()) if k == "DashboardName" or k.startswith("DashboardNames.member")]
+    if dashboards:
+        return [arns.of("cloudwatch", f"dashboard/{d}", regional=False) for d in dashboards]
+    return ["*"]
+
+
+def _iam(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
+    """moto names only roles that already exist; a role being created, a
+    policy and a policy version are named here."""
+    role = _first(p, "RoleName")
+    if role:
+        path = _first(p, "Path") or "/"
+        return [arns.of("iam", f"role{path}{role}", regional=False)]
+    policy = _first(p, "PolicyArn")
+    if policy:
+        return [policy]
+    if op == "CreatePolicy" and _first(p, "PolicyName"):
+        path = _first(p, "Path") or "/"
+        return [arns.of("iam", f"policy{path}{p['PolicyName']}", regional=False)]
+    return ["*"]
+
+
+def _codebuild(p: dict[str, Any], arns: Arns) -> list[str]:
+    names = p.get("names") or ([p["name"]] if isinstance(p.get("name"), str) else [])
+    found = [n if n.startswith("arn:") else arns.of("codebuild", f"project/{n}") for n in names]
+    return found or ["*"]
+
+
+def _resources(prefix: str, op: str, response: Any, p: dict[str, Any], moto_resource: str, arns: Arns) -> list[str]:
+    path = _path(response)
+    if prefix in ("s3", "sqs", "sts"):
+        return [moto_resource]
+    if prefix == "iam":
+        return _iam(op, p, arns)
+    if prefix == "dynamodb":
+        return _dynamodb(op, p, arns)
+    if prefix == "lambda":
+        return _lambda(op, p, path, arns)
+    if prefix == "states":
+        return _states(op, p, arns)
+    if prefix == "sns":
+        return _sns(op, p, arns)
+    if prefix == "logs":
+        return _logs(op, p, arns)
+    if prefix == "kms":
+        return _kms(op, p, arns, arns.account)
+    if prefix == "scheduler":
+        return _scheduler(path, p, arns)
+    if prefix == "cognito-idp":
+        pool = _first(p, "UserPoolId")
+        if op == "DescribeUserPoolDomain" or not pool:
+            return ["*"]
+        return [arns.of("cognito-idp", f"userpool/{pool}")]
+    if prefix == "apigateway":
+        return [f"arn:aws:apigateway:{arns.region}::{path.split('?')[0]}"]
+    if prefix == "cloudwatch":
+        return _cloudwatch(op, p, arns)
+    if prefix == "codebuild":
+        return _codebuild(p, arns)
+    return ["*"]
+
+
+def _request_tags(p: dict[str, Any]) -> dict[str, str]:
+    tags = p.get("Tags") or p.get("tags")
+    if isinstance(tags, dict):
+        return {str(k): str(v) for k, v in tags.items()}
+    if isinstance(tags, list):
+        out = {}
+        for tag in tags:
+            if isinstance(tag, dict):
+                key = tag.get("Key") or tag.get("TagKey") or tag.get("key")
+                value = tag.get("Value") or tag.get("TagValue") or tag.get("value")
+                if key is not None:
+                    out[str(key)] = str(value)
+        return out
+    # query protocol: Tags.member.N.Key / .Value
+    out = {}
+    for key, value in p.items():
+        if re.fullmatch(r"Tags\.member\.\d+\.Key", key):
+            out[str(value)] = str(p.get(key[: -len("Key")] + "Value", ""))
+    return out
+
+
+def _passed_role(prefix: str, p: dict[str, Any]) -> str | None:
+    if prefix == "lambda":
+        return _first(p, "Role")
+    if prefix == "states":
+        return _first(p, "roleArn")
+    if prefix == "scheduler":
+        target = p.get("Target")
+        return target.get("RoleArn") if isinstance(target, dict) else None
+    return None
+
+
+def derive(response: Any, signed_action: str, moto_resource: str, account: str) -> list[Call]:
+    service, op = signed_action.split(":", 1)
+    prefix = IAM_PREFIX.get(service, service)
+    if prefix == "apigateway":
+        op = str(response.method).upper()
+    action = ACTION_NAME.get(f"{prefix}:{op}", f"{prefix}:{op}")
+    params = params_of(response)
+    arns = Arns(region_of(response), account)
+    context: Context = {}
+    tags = _request_tags(params)
+    if tags:
+        context["aws:TagKeys"] = sorted(tags)
+        for key, value in tags.items():
+            context[f"aws:RequestTag/{key}"] = [value]
+    if prefix == "iam" and _first(params, "PermissionsBoundary"):
+        context["iam:PermissionsBoundary"] = [params["PermissionsBoundary"]]
+    calls = [Call(action, _resources(prefix, op, response, params, moto_resource, arns), context)]
+    passed = _passed_role(prefix, params)
+    if passed:
+        calls.append(Call("iam:PassRole", [passed], {"iam:PassedToService": [PASSED_TO[prefix]]}))
+    return calls

@@ -1,0 +1,1 @@
+"""Static checks of every IAM policy tfgen generates (`make iam-check`)."""
