@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+use tfgen::components::delivery::stages::promotion_picture as promotion_path_picture;
 use tfgen::components::{self, configuration};
 use tfgen::core::expr::render_template;
-use tfgen::components::delivery::stages::promotion_picture as promotion_path_picture;
 use tfgen::env::{EnvName, Environment};
 use tfgen::manifest::{self, Manifest};
 use tfgen::synth::{self, Stack};
