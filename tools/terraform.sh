@@ -4,7 +4,7 @@
 #   tools/terraform.sh validate DIR          init without backend, validate
 #   tools/terraform.sh plan DIR PLANFILE     init with DIR's backend, plan -out
 #   tools/terraform.sh apply DIR PLANFILE    init, apply exactly that saved plan
-#   tools/terraform.sh mirror                say where providers would come from
+#   tools/terraform.sh mirror                print the provider plugin directory in use
 #
 # Providers: the configured mirror first, then the registry, always checked
 # against the committed lock file (terraform/<dir>/.terraform.lock.hcl):
@@ -79,7 +79,11 @@ tf_init() {
 [[ $# -ge 1 ]] || die "usage: $0 validate DIR | plan DIR PLANFILE | apply DIR PLANFILE | mirror"
 command=$1; shift
 if [[ $command == mirror ]]; then
-    choose_providers | cut -f2
+    # The plugin directory on stdout (empty: Terraform installs by itself),
+    # where it comes from on stderr.
+    choice=$(choose_providers)
+    echo "terraform.sh: hashicorp/aws $PROVIDER_VERSION from ${choice#*$'\t'}" >&2
+    echo "${choice%%$'\t'*}"
     exit 0
 fi
 [[ $# -ge 1 ]] || die "$command needs a configuration directory"

@@ -140,7 +140,8 @@ def test_terraform_sh_prefers_the_configured_mirror_and_says_so(tmp_path: Path) 
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert f"the configured mirror TF_PLUGIN_MIRROR={mirror}" in result.stdout
+    assert result.stdout.strip() == str(mirror), "the plugin directory the local cloud passes to terraform init"
+    assert f"the configured mirror TF_PLUGIN_MIRROR={mirror}" in result.stderr
 
 
 def test_terraform_sh_refuses_a_configured_mirror_without_the_pinned_provider(tmp_path: Path) -> None:
