@@ -1,7 +1,10 @@
 //! BatchWriteItem in chunks of 25, a few chunks at a time, retrying
 //! `UnprocessedItems` and throttling with exponential backoff and full jitter,
-//! all inside one deadline.
+//! all inside one deadline. A chunk's items are built from the records' text
+//! only when it is sent, and the chunks in flight are bounded by the memory
+//! their items take, so a 6 MB body never becomes hundreds of MB of items.
 
+use std::ops::Range;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -9,11 +12,22 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
 use aws_sdk_dynamodb::types::WriteRequest;
 use futures::StreamExt;
+use orders_domain::OrderRecord;
 use rand::RngExt;
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
+
+use crate::convert::{ConvertError, to_write_request};
 
 /// BatchWriteItem's maximum number of requests per call.
 pub const BATCH_SIZE: usize = 25;
+/// Rough memory of one JSON value as an AttributeValue, beside its bytes
+/// (the enum, its heap cell, a map slot, the copy a call keeps for retries).
+const VALUE_COST_BYTES: usize = 128;
+/// A chunk stops growing past this estimate (unless it holds one record).
+const CHUNK_WEIGHT_BYTES: usize = 2 << 20;
+/// Estimated memory of the items of every chunk in flight at once.
+const IN_FLIGHT_BYTES: usize = 16 << 20;
 
 /// How writes are retried. Tests use millisecond delays.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +75,8 @@ pub enum WriteFailure {
     /// DynamoDB refused the write for another reason (missing table, access
     /// denied, ...): retrying will not help.
     Rejected { code: String, message: String },
+    /// A validated record's item did not build (a bug, not the caller's).
+    Unbuildable { message: String },
 }
 
 /// What happened to a request's writes.
@@ -87,26 +103,51 @@ impl WriteSummary {
     }
 }
 
-/// Writes every request to `table`, chunked and concurrent, retrying as the
+/// What the writes of one request are: who writes, and when items expire.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    /// The caller's client id, stored in the writer attribute.
+    pub writer: &'a str,
+    /// The TTL attribute's value, epoch seconds.
+    pub expires_at: u64,
+}
+
+/// Writes every record to `table`, chunked and concurrent, retrying as the
 /// policy says. Never fails as a whole: the summary says what was stored.
 pub async fn write_all(
     client: &Client,
     table: &str,
-    requests: Vec<WriteRequest>,
+    records: &[OrderRecord<'_>],
+    stamp: Stamp<'_>,
     policy: &RetryPolicy,
 ) -> WriteSummary {
     let deadline = Instant::now() + policy.deadline;
-    let requested = requests.len();
-    let chunks = into_chunks(requests);
+    let chunks = plan_chunks(records);
     let batches = chunks.len();
+    let in_flight = Semaphore::new(kib(IN_FLIGHT_BYTES) as usize);
     let outcomes: Vec<ChunkOutcome> = futures::stream::iter(chunks)
-        .map(|chunk| write_chunk(client, table, chunk, policy, deadline))
+        .map(|chunk| {
+            let in_flight = &in_flight;
+            async move {
+                let weight = kib(chunk_weight(&records[chunk.clone()])).min(kib(IN_FLIGHT_BYTES));
+                // Closed never: the semaphore lives as long as the stream.
+                let _permit = in_flight.acquire_many(weight).await.ok();
+                match build_chunk(&records[chunk.clone()], stamp) {
+                    Ok(pending) => write_chunk(client, table, pending, policy, deadline).await,
+                    Err(e) => ChunkOutcome {
+                        stored: 0,
+                        calls: 0,
+                        failure: Some(WriteFailure::Unbuildable { message: e.to_string() }),
+                    },
+                }
+            }
+        })
         .buffer_unordered(policy.max_concurrency.max(1))
         .collect()
         .await;
 
     let mut summary = WriteSummary {
-        requested,
+        requested: records.len(),
         stored: 0,
         batches,
         calls: 0,
@@ -122,12 +163,44 @@ pub async fn write_all(
     summary
 }
 
-/// Moves the requests into chunks of [`BATCH_SIZE`] without copying them.
-fn into_chunks(requests: Vec<WriteRequest>) -> Vec<Vec<WriteRequest>> {
-    let mut chunks = Vec::with_capacity(requests.len().div_ceil(BATCH_SIZE));
-    let mut iter = requests.into_iter().peekable();
-    while iter.peek().is_some() {
-        chunks.push(iter.by_ref().take(BATCH_SIZE).collect());
+fn build_chunk(records: &[OrderRecord<'_>], stamp: Stamp<'_>) -> Result<Vec<WriteRequest>, ConvertError> {
+    records
+        .iter()
+        .map(|record| to_write_request(record, stamp.writer, stamp.expires_at))
+        .collect()
+}
+
+/// Estimated memory of a record's item: its bytes and its values.
+fn record_weight(record: &OrderRecord<'_>) -> usize {
+    record.stored_size() + record.values() * VALUE_COST_BYTES
+}
+
+fn chunk_weight(records: &[OrderRecord<'_>]) -> usize {
+    records.iter().map(record_weight).sum()
+}
+
+fn kib(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
+}
+
+/// Chunks of at most [`BATCH_SIZE`] records and, unless one record is
+/// heavier alone, at most [`CHUNK_WEIGHT_BYTES`] of estimated memory.
+fn plan_chunks(records: &[OrderRecord<'_>]) -> Vec<Range<usize>> {
+    let mut chunks = Vec::with_capacity(records.len().div_ceil(BATCH_SIZE));
+    let mut start = 0;
+    let mut weight = 0;
+    for (index, record) in records.iter().enumerate() {
+        let next = record_weight(record);
+        let full = index - start == BATCH_SIZE || (index > start && weight + next > CHUNK_WEIGHT_BYTES);
+        if full {
+            chunks.push(start..index);
+            start = index;
+            weight = 0;
+        }
+        weight += next;
+    }
+    if start < records.len() {
+        chunks.push(start..records.len());
     }
     chunks
 }
@@ -139,7 +212,7 @@ fn most_serious(a: Option<WriteFailure>, b: Option<WriteFailure>) -> Option<Writ
             None => 0,
             Some(WriteFailure::DeadlineExceeded) => 1,
             Some(WriteFailure::Throttled) => 2,
-            Some(WriteFailure::Rejected { .. }) => 3,
+            Some(WriteFailure::Rejected { .. } | WriteFailure::Unbuildable { .. }) => 3,
         }
     }
     if rank(&b) > rank(&a) { b } else { a }
@@ -277,11 +350,25 @@ mod tests {
         }
     }
 
+    fn sizes(body: &str) -> Vec<usize> {
+        let records = orders_domain::parse_and_validate(body.as_bytes()).unwrap();
+        plan_chunks(&records).iter().map(|c| c.len()).collect()
+    }
+
     #[test]
     fn chunks_hold_at_most_25() {
-        let requests = vec![WriteRequest::builder().build(); 60];
-        let sizes: Vec<_> = into_chunks(requests).iter().map(Vec::len).collect();
-        assert_eq!(sizes, [25, 25, 10]);
+        let records: Vec<String> = (0..60).map(|i| format!(r#"{{"record_id": "r{i}"}}"#)).collect();
+        assert_eq!(sizes(&format!("[{}]", records.join(","))), [25, 25, 10]);
+    }
+
+    #[test]
+    fn heavy_records_make_smaller_chunks() {
+        // ~30,000 values each: about 4 MB of items per record.
+        let list = vec!["0"; 30_000].join(",");
+        let records: Vec<String> = (0..5)
+            .map(|i| format!(r#"{{"record_id": "r{i}", "l": [{list}]}}"#))
+            .collect();
+        assert_eq!(sizes(&format!("[{}]", records.join(","))), [1, 1, 1, 1, 1]);
     }
 
     #[test]
