@@ -80,7 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             let mut drifted = false;
             for stack in stacks {
                 let config = stack.configuration()?;
-                let files = config.render()?;
+                let files = stack.render_with(&config)?;
                 let dir = out.clone().unwrap_or_else(|| cli.root.join(stack.dir_name()));
                 if check {
                     let drift = synth::check(&dir, &files)?;

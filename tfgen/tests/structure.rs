@@ -337,6 +337,8 @@ fn every_component_is_present_in_dev_and_local_leaves_out_what_the_emulator_cann
     ];
     let mut dev: Vec<String> = components.iter().map(|c| format!("{c}.tf.json")).collect();
     dev.push("delivery.tf.json".into());
+    // The API's contract, beside the Terraform (components/openapi.rs).
+    dev.push("openapi.json".into());
     dev.sort();
     assert_eq!(files(EnvName::Dev), dev);
     let local = files(EnvName::Local);

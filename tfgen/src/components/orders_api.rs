@@ -16,7 +16,54 @@ use super::Context;
 use super::blocks::log_group;
 
 pub const ROUTE_KEY: &str = "POST /orders";
+/// The resource server's identifier: scopes are `orders/<name>`.
+pub const RESOURCE_SERVER: &str = "orders";
 const SCOPE_NAME: &str = "write";
+
+/// A route of the orders API: what `build` creates in API Gateway and what
+/// the OpenAPI document (`openapi`) describes. A route added here is both.
+pub struct RouteDef {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// Scope names under [`RESOURCE_SERVER`]; a token needs one of them.
+    pub scope_names: &'static [&'static str],
+}
+
+impl RouteDef {
+    pub fn route_key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// The Terraform name of its route: `post_orders`.
+    pub fn operation_id_snake(&self) -> String {
+        format!(
+            "{}_{}",
+            self.method.to_lowercase(),
+            self.path.trim_matches('/').replace(['/', '{', '}'], "_")
+        )
+    }
+
+    /// `orders/write`, as tokens carry them.
+    pub fn scopes(&self) -> Vec<String> {
+        self.scope_names
+            .iter()
+            .map(|name| format!("{RESOURCE_SERVER}/{name}"))
+            .collect()
+    }
+}
+
+/// Every route, each proxied to post_lambda.
+pub fn routes() -> Vec<RouteDef> {
+    vec![RouteDef {
+        method: "POST",
+        path: "/orders",
+        operation_id: "postOrders",
+        summary: "Store a batch of orders for 24 hours",
+        scope_names: &[SCOPE_NAME],
+    }]
+}
 
 pub struct OrdersApi {
     pub api: Handle<Apigatewayv2Api>,
@@ -47,7 +94,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
     let resource_server = file.resource(
         "orders",
         CognitoResourceServer {
-            identifier: "orders".into(),
+            identifier: RESOURCE_SERVER.into(),
             name: ctx.name("orders-api"),
             user_pool_id: pool.id().into(),
             scope: vec![ResourceServerScope {
@@ -65,7 +112,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
             generate_secret: true,
             allowed_oauth_flows_user_pool_client: true,
             allowed_oauth_flows: vec!["client_credentials".into()],
-            allowed_oauth_scopes: vec![write_scope.clone()],
+            allowed_oauth_scopes: vec![write_scope],
             supported_identity_providers: vec!["COGNITO".into()],
             explicit_auth_flows: vec!["ALLOW_REFRESH_TOKEN_AUTH".into()],
             prevent_user_existence_errors: "ENABLED".into(),
@@ -111,17 +158,24 @@ pub fn build(ctx: &Context, file: &mut TfFile, post_lambda: &Handle<LambdaFuncti
             timeout_milliseconds: 29_000,
         },
     );
-    file.resource(
-        "post_orders",
-        Apigatewayv2Route {
-            api_id: api.id().into(),
-            route_key: ROUTE_KEY.into(),
-            target: format!("integrations/{}", integration.id()),
-            authorization_type: "JWT".into(),
-            authorizer_id: authorizer.id().into(),
-            authorization_scopes: vec![write_scope],
-        },
-    );
+    for route in routes() {
+        file.resource(
+            &route.operation_id_snake(),
+            Apigatewayv2Route {
+                api_id: api.id().into(),
+                route_key: route.route_key(),
+                target: format!("integrations/{}", integration.id()),
+                authorization_type: "JWT".into(),
+                authorizer_id: authorizer.id().into(),
+                // Through the resource server, so Terraform creates it first.
+                authorization_scopes: route
+                    .scope_names
+                    .iter()
+                    .map(|name| format!("{}/{name}", resource_server.identifier()))
+                    .collect(),
+            },
+        );
+    }
     let access_logs = log_group(
         ctx,
         file,
