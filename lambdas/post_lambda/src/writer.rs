@@ -4,6 +4,7 @@
 //! only when it is sent, and the chunks in flight are bounded by the memory
 //! their items take, so a 6 MB body never becomes hundreds of MB of items.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
 use aws_sdk_dynamodb::types::WriteRequest;
 use futures::StreamExt;
-use orders_domain::OrderRecord;
+use orders_domain::{OrderRecord, PARTITION_KEY};
 use rand::RngExt;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -22,7 +23,7 @@ use crate::convert::{ConvertError, to_write_request};
 /// BatchWriteItem's maximum number of requests per call.
 pub const BATCH_SIZE: usize = 25;
 /// Rough memory of one JSON value as an AttributeValue, beside its bytes
-/// (the enum, its heap cell, a map slot, the copy a call keeps for retries).
+/// (the enum, its heap cell, a map slot, its part of the serialized call).
 const VALUE_COST_BYTES: usize = 128;
 /// A chunk stops growing past this estimate (unless it holds one record).
 const CHUNK_WEIGHT_BYTES: usize = 2 << 20;
@@ -132,14 +133,7 @@ pub async fn write_all(
                 let weight = kib(chunk_weight(&records[chunk.clone()])).min(kib(IN_FLIGHT_BYTES));
                 // Closed never: the semaphore lives as long as the stream.
                 let _permit = in_flight.acquire_many(weight).await.ok();
-                match build_chunk(&records[chunk.clone()], stamp) {
-                    Ok(pending) => write_chunk(client, table, pending, policy, deadline).await,
-                    Err(e) => ChunkOutcome {
-                        stored: 0,
-                        calls: 0,
-                        failure: Some(WriteFailure::Unbuildable { message: e.to_string() }),
-                    },
-                }
+                write_chunk(client, table, &records[chunk], stamp, policy, deadline).await
             }
         })
         .buffer_unordered(policy.max_concurrency.max(1))
@@ -163,10 +157,14 @@ pub async fn write_all(
     summary
 }
 
-fn build_chunk(records: &[OrderRecord<'_>], stamp: Stamp<'_>) -> Result<Vec<WriteRequest>, ConvertError> {
-    records
+fn build_chunk(
+    records: &[OrderRecord<'_>],
+    pending: &[usize],
+    stamp: Stamp<'_>,
+) -> Result<Vec<WriteRequest>, ConvertError> {
+    pending
         .iter()
-        .map(|record| to_write_request(record, stamp.writer, stamp.expires_at))
+        .map(|&i| to_write_request(&records[i], stamp.writer, stamp.expires_at))
         .collect()
 }
 
@@ -232,10 +230,14 @@ enum Setback {
     Transient,
 }
 
+/// Writes one chunk's records, retrying what DynamoDB did not store. The
+/// items of a call are built from the records' text for that call, and
+/// rebuilt for a retry: nothing is kept (or cloned) across the call.
 async fn write_chunk(
     client: &Client,
     table: &str,
-    mut pending: Vec<WriteRequest>,
+    records: &[OrderRecord<'_>],
+    stamp: Stamp<'_>,
     policy: &RetryPolicy,
     deadline: Instant,
 ) -> ChunkOutcome {
@@ -244,12 +246,20 @@ async fn write_chunk(
         calls: 0,
         failure: None,
     };
+    // Indices into `records` not yet confirmed as stored.
+    let mut pending: Vec<usize> = (0..records.len()).collect();
     let mut retry: u32 = 0;
     loop {
+        let batch = match build_chunk(records, &pending, stamp) {
+            Ok(batch) => batch,
+            Err(e) => {
+                outcome.failure = Some(WriteFailure::Unbuildable { message: e.to_string() });
+                return outcome;
+            }
+        };
         let remaining = deadline.saturating_duration_since(Instant::now());
         outcome.calls += 1;
-        // The SDK consumes the batch; keep ours in case the call fails whole.
-        let call = client.batch_write_item().request_items(table, pending.clone()).send();
+        let call = client.batch_write_item().request_items(table, batch).send();
         let setback = match tokio::time::timeout(remaining, call).await {
             Err(_elapsed) => {
                 outcome.failure = Some(WriteFailure::DeadlineExceeded);
@@ -260,11 +270,12 @@ async fn write_chunk(
                     .unprocessed_items
                     .and_then(|mut by_table| by_table.remove(table))
                     .unwrap_or_default();
-                outcome.stored += pending.len().saturating_sub(unprocessed.len());
-                if unprocessed.is_empty() {
+                let left = unconfirmed(records, &pending, &unprocessed);
+                outcome.stored += pending.len() - left.len();
+                if left.is_empty() {
                     return outcome;
                 }
-                pending = unprocessed;
+                pending = left;
                 Setback::Unprocessed
             }
             Ok(Err(error)) => match classify(&error) {
@@ -290,6 +301,20 @@ async fn write_chunk(
         }
         tokio::time::sleep(delay).await;
     }
+}
+
+/// The pending records DynamoDB handed back as unprocessed, by their key.
+fn unconfirmed(records: &[OrderRecord<'_>], pending: &[usize], unprocessed: &[WriteRequest]) -> Vec<usize> {
+    let keys: HashSet<&str> = unprocessed
+        .iter()
+        .filter_map(|w| w.put_request()?.item().get(PARTITION_KEY)?.as_s().ok())
+        .map(String::as_str)
+        .collect();
+    pending
+        .iter()
+        .copied()
+        .filter(|&i| keys.contains(records[i].record_id()))
+        .collect()
 }
 
 /// Throttling and transient failures are worth retrying; anything else is
