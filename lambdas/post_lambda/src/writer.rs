@@ -28,7 +28,7 @@ const VALUE_COST_BYTES: usize = 128;
 /// A chunk stops growing past this estimate (unless it holds one record).
 const CHUNK_WEIGHT_BYTES: usize = 2 << 20;
 /// Estimated memory of the items of every chunk in flight at once.
-const IN_FLIGHT_BYTES: usize = 16 << 20;
+const IN_FLIGHT_BYTES: usize = 32 << 20;
 
 /// How writes are retried. Tests use millisecond delays.
 #[derive(Debug, Clone, PartialEq, Eq)]
