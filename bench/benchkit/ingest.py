@@ -36,7 +36,8 @@ def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> tuple[
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
     try:
         started = time.perf_counter()
-        connection.request("POST", parts.path, body=data, headers={"Content-Type": "application/json", **(headers or {})})
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        connection.request("POST", parts.path, body=data, headers=headers)
         answer = connection.getresponse()
         raw = answer.read()
         elapsed = time.perf_counter() - started

@@ -75,7 +75,8 @@ class LocalCloud:
         for port in (s.moto_port, s.lambda_port, s.api_port):
             if port_open(port):
                 raise CloudError(
-                    f"port {port} is in use (another `make local`?); choose ports with MOTO_PORT / LAMBDA_PORT / API_PORT"
+                    f"port {port} is in use (another `make local`?); "
+                    "choose ports with MOTO_PORT / LAMBDA_PORT / API_PORT"
                 )
         s.workdir.mkdir(parents=True, exist_ok=True)
         self.build_functions()
