@@ -27,7 +27,7 @@ clippy: ## cargo clippy, warnings are errors
 	@cargo clippy --quiet --workspace --all-targets -- -D warnings
 
 # Settings: pyproject.toml; the tools are pinned in tools/requirements-local.txt.
-lint-py: $(VENV_STAMP) ## Python gates: ruff (lint, format check) and mypy on local/, bench/, tests/
+lint-py: $(VENV_STAMP) ## Python gates: ruff (lint, format check) and mypy on local/, bench/, tests/, tools/
 	@echo "==> ruff check, ruff format --check, mypy"
 	@$(VENV)/bin/ruff check --quiet
 	@$(VENV)/bin/ruff format --check --quiet

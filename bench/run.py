@@ -12,6 +12,8 @@ written to target/bench/latest.md); BENCHMARKS.md explains each row.
    Lambda Runtime API, and peak memory; the Python reference likewise.
 4. `tfgen synth --all` wall time.
 5. Pipeline cost from the execution history of real runs.
+6. post_lambda's peak memory per abusive ~6 MB body shape (`--only memory`
+   runs just this; `--before <binary>` measures an older build beside it).
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "local"))
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchkit import builds, cold_start, ingest, pipeline_cost  # noqa: E402 (after the sys.path entry above)
-from benchkit.report import Row, dollars, machine, micros, rate, render  # noqa: E402 (after the sys.path entry above)
-from benchkit.runtime_api import FunctionUrl, RuntimeApi, http_api_event  # noqa: E402 (after the sys.path entry above)
-from localcloud import CloudSettings, LocalCloud  # noqa: E402 (after the sys.path entry above)
-from localcloud.processes import free_port  # noqa: E402 (after the sys.path entry above)
-from localcloud.runs import history, start_run, wait_for  # noqa: E402 (after the sys.path entry above)
+from benchkit import builds, cold_start, ingest, memory, pipeline_cost  # noqa: E402
+from benchkit.report import Row, dollars, machine, micros, rate, render  # noqa: E402
+from benchkit.runtime_api import FunctionUrl, RuntimeApi, http_api_event  # noqa: E402
+from localcloud import CloudSettings, LocalCloud  # noqa: E402
+from localcloud.processes import free_port  # noqa: E402
+from localcloud.runs import history, start_run, wait_for  # noqa: E402
 
 PYTHON_REFERENCE = REPO / "bench" / "python_reference"
 VENV_BIN = REPO / ".tools" / "venv" / "bin"
@@ -53,6 +55,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cold-starts", type=int, default=10, help="cold starts per function")
     parser.add_argument("--synth-runs", type=int, default=20, help="timed `tfgen synth --all` runs")
     parser.add_argument("--pipeline-runs", type=int, default=3, help="pipeline runs with results ready at once")
+    parser.add_argument(
+        "--only",
+        choices=("all", "memory"),
+        default="all",
+        help="memory: only post_lambda's peak memory per body shape (a bare emulator, about 1 min)",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="an older post_lambda release binary to measure beside this one (memory rows)",
+    )
     return parser.parse_args(argv)
 
 
@@ -102,6 +116,18 @@ def serving(name: str, command: list[str], cwd: Path, env: dict[str, str]) -> It
         finally:
             process.kill()
             process.wait()
+
+
+def api_token(cloud: LocalCloud) -> str:
+    """A client-credentials token from the local API's token endpoint."""
+    status, answer, _ = ingest.post_form(
+        cloud.token_url,
+        {"grant_type": "client_credentials", "scope": cloud.outputs["orders_scope"]},
+        (cloud.outputs["client_id"], cloud.client_secret()),
+    )
+    if status != 200:
+        raise RuntimeError(f"the token endpoint answered {status} {answer!r}")
+    return str(answer["access_token"])
 
 
 def measure_cold_starts(cloud: LocalCloud, runs: int) -> dict[str, cold_start.ColdStart]:
@@ -165,22 +191,26 @@ def measure_ingest(
         ),
     ):
         # cargo lambda watch runs its function as a grandchild: no pid here.
+        # It is reached as clients reach it: through the local API, with a token.
         targets = {
             "rust_watch": (cloud.orders_url, None),
             "python": (python_url, python_pid),
             "rust_front": (rust_url, rust_pid),
         }
+        auth = {"rust_watch": {"Authorization": f"Bearer {api_token(cloud)}"}}
         plain = {name: ingest.Ingest(name, records) for name in targets}
         slow = {name: ingest.Ingest(name, records) for name in targets}
         for name, (url, _) in targets.items():
-            ingest.warm_up(name, url)
+            ingest.warm_up(name, url, auth.get(name))
         for scenario, results, count in ((0, plain, rounds), (SERVICE_LATENCY_MS, slow, 1)):
             ingest.set_batch_write_latency(cloud.settings.endpoint, scenario)
             try:
                 for round_ in range(count):
                     for name, (url, pid) in targets.items():
                         prefix = f"ingest-{name}-{scenario}-{round_}-{time.time_ns()}"
-                        ingest.ingest_once(results[name], url, prefix, dynamodb, table, round_ == 0, pid, emulator_pid)
+                        ingest.ingest_once(
+                            results[name], url, prefix, dynamodb, table, round_ == 0, pid, emulator_pid, auth.get(name)
+                        )
                         print(
                             f"    {name} (+{scenario} ms per batch write): {results[name].seconds[-1]:.2f} s",
                             flush=True,
@@ -214,7 +244,10 @@ def measure_pipeline(cloud: LocalCloud, ready_runs: int) -> tuple[pipeline_cost.
 def ingest_rows(plain: dict[str, ingest.Ingest], slow: dict[str, ingest.Ingest], args: argparse.Namespace) -> list[Row]:
     table = []
     python_rps = plain["python"].median_records_per_second
-    for name, label in (("rust_watch", "cargo lambda watch --release"), ("rust_front", "release binary, bench front")):
+    for name, label in (
+        ("rust_watch", "local API + cargo lambda watch --release"),
+        ("rust_front", "release binary, bench front"),
+    ):
         rps = plain[name].median_records_per_second
         table.append(
             Row(
@@ -325,6 +358,64 @@ def rows(
     return table
 
 
+@contextlib.contextmanager
+def bare_table() -> Iterator[dict[str, str]]:
+    """An emulator with just the orders table (as tfgen makes it): the
+    function environment for the memory rows, without the whole cloud."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        boto3.client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name="eu-west-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        ).create_table(
+            TableName="bench-orders",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "record_id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "record_id", "KeyType": "HASH"}],
+        )
+        yield {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "TABLE_NAME": "bench-orders",
+        }
+    finally:
+        server.stop()
+
+
+def measure_memory(before: Path | None) -> list[Row]:
+    """Peak RSS per body shape, this build (and `before`'s)."""
+    after_binary = builds.target_dir(REPO) / "release" / "post_lambda"
+    with bare_table() as env:
+        peaks_before = {p.shape: p for p in memory.measure(before, env, OUT / "logs")} if before else {}
+        table = []
+        for peak in memory.measure(after_binary, env, OUT / "logs"):
+            old = peaks_before.get(peak.shape)
+            was = f" (before: {old.rss_mib:.0f} MiB, {old.status})" if old else ""
+            print(f"    {peak.shape}: {peak.rss_mib:.1f} MiB, answered {peak.status}{was}", flush=True)
+            table.append(
+                Row(
+                    f"post_lambda peak RSS, {peak.body_bytes / 2**20:.2f} MiB body: {peak.shape}",
+                    f"{peak.rss_mib:.1f} MiB ({peak.status}){was}",
+                    target=f"< {memory.TARGET_MIB} MiB",
+                    met=peak.rss_mib < memory.TARGET_MIB,
+                )
+            )
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -332,6 +423,14 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     about = machine(VENV_BIN)
     print("\n".join(about), flush=True)
+    if args.only == "memory":
+        step("release build of post_lambda")
+        builds.build_release(REPO, ("post_lambda",))
+        step("post_lambda's peak memory per ~6 MB body shape")
+        table = render(measure_memory(args.before))
+        print(f"\n{table}")
+        (OUT / "memory.md").write_text("\n".join(about + ["", table]) + "\n")
+        return 0
 
     step("release builds (the Lambda profile: LTO, one codegen unit)")
     builds.build_release(REPO)
@@ -357,7 +456,10 @@ def main(argv: list[str] | None = None) -> int:
         step("pipeline runs for the cost")
         ready, waited = measure_pipeline(cloud, args.pipeline_runs)
 
-    table = render(rows(per_record, plain, slow, colds, synth, ready, waited, args))
+    step("post_lambda's peak memory per ~6 MB body shape")
+    memory_rows = measure_memory(args.before)
+
+    table = render(rows(per_record, plain, slow, colds, synth, ready, waited, args) + memory_rows)
     minutes = (time.monotonic() - started) / 60
     report = "\n".join(about + ["", table, "", f"make bench took {minutes:.1f} min."])
     (OUT / "latest.md").write_text(report + "\n")

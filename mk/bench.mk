@@ -12,3 +12,7 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: $(VENV_STAMP) ## Rust vs the Python reference: one table of measured figures (BENCHMARKS.md)
 	@$(WITH_VENV) $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
+
+.PHONY: bench-memory
+bench-memory: $(VENV_STAMP) ## Only post_lambda's peak memory per abusive body shape (about 1 min after the release build)
+	@$(WITH_VENV) $(VENV)/bin/python bench/run.py --only memory $(BENCH_ARGS)

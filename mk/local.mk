@@ -1,5 +1,5 @@
 # The local cloud: the whole system on this machine, no AWS account.
-# Ports: MOTO_PORT (default 4566) and LAMBDA_PORT (default 9000).
+# Ports: MOTO_PORT (default 4566), LAMBDA_PORT (default 9000), API_PORT (default 8080).
 
 LOCAL_CLOUD := $(WITH_VENV) $(VENV)/bin/python local/cloud.py
 

@@ -5,6 +5,7 @@ checked: the answer must be 201 and every record must be in the table.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -14,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 
 class IngestFailed(RuntimeError):
@@ -30,7 +31,7 @@ def body(prefix: str, n: int) -> bytes:
     return f"[{records}]".encode()
 
 
-def post(url: str, data: bytes) -> tuple[int, Any, float]:
+def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> tuple[int, Any, float]:
     """(status, JSON answer, seconds)."""
     parts = urlsplit(url)
     if parts.hostname is None:
@@ -38,7 +39,8 @@ def post(url: str, data: bytes) -> tuple[int, Any, float]:
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
     try:
         started = time.perf_counter()
-        connection.request("POST", parts.path, body=data, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        connection.request("POST", parts.path, body=data, headers=headers)
         answer = connection.getresponse()
         raw = answer.read()
         elapsed = time.perf_counter() - started
@@ -48,6 +50,16 @@ def post(url: str, data: bytes) -> tuple[int, Any, float]:
         return answer.status, json.loads(raw or b"null"), elapsed
     except ValueError:
         return answer.status, raw[:300], elapsed
+
+
+def post_form(url: str, form: dict[str, str], basic: tuple[str, str]) -> tuple[int, Any, float]:
+    """A form POST with HTTP basic auth (the token endpoint)."""
+    credentials = base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode()
+    return post(
+        url,
+        urlencode(form).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Basic {credentials}"},
+    )
 
 
 def stored_count(dynamodb: Any, table: str, prefix: str) -> int:
@@ -113,11 +125,12 @@ def ingest_once(
     verify: bool,
     function_pid: int | None,
     emulator_pid: int,
+    headers: dict[str, str] | None = None,
 ) -> None:
     data = body(prefix, target.records)
     function_before = cpu_seconds(function_pid) if function_pid else 0.0
     emulator_before = cpu_seconds(emulator_pid)
-    status, answer, seconds = post(url, data)
+    status, answer, seconds = post(url, data, headers)
     target.emulator_cpu.append(cpu_seconds(emulator_pid) - emulator_before)
     if function_pid:
         target.function_cpu.append(cpu_seconds(function_pid) - function_before)
@@ -130,8 +143,8 @@ def ingest_once(
     target.seconds.append(seconds)
 
 
-def warm_up(name: str, url: str) -> None:
+def warm_up(name: str, url: str, headers: dict[str, str] | None = None) -> None:
     """One small request, so no cold start is in the timed ones."""
-    status, answer, _ = post(url, body(f"warm-{name}-{time.time_ns()}", 10))
+    status, answer, _ = post(url, body(f"warm-{name}-{time.time_ns()}", 10), headers)
     if status != 201:
         raise IngestFailed(f"{name}: warm-up answered {status} {answer!r}")

@@ -60,12 +60,27 @@ def fire_schedule(cloud: LocalCloud, stop: threading.Event) -> None:
         stop.wait(minutes * 60)
 
 
+def calling_the_api(cloud: LocalCloud) -> str:
+    """README's "Calling the API", with the local token endpoint and URL."""
+    scope = cloud.outputs["orders_scope"]
+    return f"""Post orders as in AWS (README "Calling the API"): get a token, then curl with it:
+  TOKEN=$(curl -s -u '{cloud.outputs["client_id"]}:{cloud.client_secret()}' \\
+      -d grant_type=client_credentials -d scope={scope} {cloud.token_url} |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+
+  curl -i -X POST {cloud.orders_url} \\
+      -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+      -d '{EXAMPLE_BODY}'
+"""
+
+
 def up(args: argparse.Namespace) -> int:
     settings = CloudSettings(
         repo=REPO,
         workdir=REPO / ".local" / "cloud",
         moto_port=int(os.environ.get("MOTO_PORT", "4566")),
         lambda_port=int(os.environ.get("LAMBDA_PORT", "9000")),
+        api_port=int(os.environ.get("API_PORT", "8080")),
     )
     # Ctrl-C, `kill` and a closed terminal all end in the cleanup below, also
     # when a parent started us with SIGINT ignored (background jobs).
@@ -81,16 +96,13 @@ def up(args: argparse.Namespace) -> int:
                 f"""
 The local cloud is up ({time.monotonic() - started:.0f} s). Everything runs on this machine:
   AWS emulator (moto)   {settings.endpoint}
-  Rust functions        http://127.0.0.1:{settings.lambda_port} (cargo lambda watch)
+  Orders API            {cloud.api_url} (as API Gateway serves it: JWT authorizer, scopes, throttling)
+  Rust functions        http://127.0.0.1:{settings.lambda_port} (cargo lambda watch; debugging only)
   orders table          {cloud.outputs["orders_table_name"]}
   results bucket        {cloud.outputs["results_bucket_name"]}
   state machine         {cloud.outputs["state_machine_arn"]}
 
-Post orders (locally the route is served by cargo lambda; the JWT check is API Gateway's job in AWS):
-  curl -i -X POST {cloud.orders_url} \\
-       -H 'Content-Type: application/json' \\
-       -d '{EXAMPLE_BODY}'
-
+{calling_the_api(cloud)}
 In another terminal:
   make results    stored orders (with their TTL), archived orders, alerts
   make pipeline   start a pipeline run now and summarize it

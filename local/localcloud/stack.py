@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,8 @@ class CloudSettings:
     workdir: Path
     moto_port: int = 4566
     lambda_port: int = 9000
+    # The orders API as API Gateway serves it, and its token endpoint.
+    api_port: int = 8080
     # Extra environment for the functions, e.g. RESULTS_READY_PROBABILITY.
     runtime_env: dict[str, str] = field(default_factory=dict)
     # `cargo lambda watch --release`: optimised functions (`make bench`),
@@ -76,16 +79,18 @@ class LocalCloud:
         s = self.settings
         if not (s.venv_bin / "python").exists():
             raise CloudError("the local-cloud tools are missing: run `make tools`")
-        for port in (s.moto_port, s.lambda_port):
+        for port in (s.moto_port, s.lambda_port, s.api_port):
             if port_open(port):
                 raise CloudError(
-                    f"port {port} is in use (another `make local`?); choose ports with MOTO_PORT / LAMBDA_PORT"
+                    f"port {port} is in use (another `make local`?); "
+                    "choose ports with MOTO_PORT / LAMBDA_PORT / API_PORT"
                 )
         s.workdir.mkdir(parents=True, exist_ok=True)
         self.build_functions()
         self.start_emulator()
         self.apply_terraform()
         self.start_runtime()
+        self.start_api()
 
     def stop(self) -> None:
         self.supervisor.stop_all()
@@ -236,6 +241,39 @@ class LocalCloud:
         for runtime, port in zip(self.runtimes, self.function_ports.values()):
             self.supervisor.wait_until(runtime, lambda p=port: port_open(p), 120, "listening")
 
+    def start_api(self) -> None:
+        """The HTTP API as applied to the emulator, with its token endpoint
+        (local/apigw): routes, JWT authorizer, scopes, throttling, limits."""
+        s = self.settings
+        self.progress(f"==> starting the orders API as API Gateway serves it (port {s.api_port})")
+        openapi = s.repo / "terraform" / "local" / "openapi.json"
+        child = self.supervisor.start(
+            "local-api",
+            [
+                str(s.venv_bin / "python"),
+                "-m",
+                "apigw.server",
+                "--port",
+                str(s.api_port),
+                "--api-id",
+                self.api_id,
+                "--emulator",
+                s.endpoint,
+            ]
+            + (["--openapi", str(openapi)] if openapi.exists() else []),
+            env=dict(os.environ),
+            cwd=s.repo / "local",
+        )
+        self.supervisor.wait_until(child, lambda: port_open(s.api_port), 30, "listening")
+
+    @property
+    def api_id(self) -> str:
+        """The applied API, named by the invoke URL Terraform output."""
+        found = re.match(r"^https://([a-z0-9]+)\.execute-api\.", self.outputs["orders_url"])
+        if not found:
+            raise CloudError(f"cannot tell the API id from orders_url {self.outputs['orders_url']}")
+        return found[1]
+
     def restart_runtime(self, extra_env: dict[str, str]) -> None:
         """Restarts the functions with different settings (e.g. a lambda_a
         that is never ready)."""
@@ -257,12 +295,43 @@ class LocalCloud:
         )
 
     @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.api_port}"
+
+    @property
     def orders_url(self) -> str:
+        """POST /orders through the local API (a token is needed, as in AWS)."""
+        return f"{self.api_url}/orders"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.api_url}/oauth2/token"
+
+    @property
+    def function_url(self) -> str:
+        """post_lambda straight through cargo lambda, for debugging only: no
+        authorizer, so post_lambda refuses it (no client_id claim)."""
         return f"http://127.0.0.1:{self.settings.lambda_port}/lambda-url/post_lambda/orders"
+
+    def client_secret(self) -> str:
+        """The generated app client's secret, as the emulator holds it."""
+        cognito = self.client("cognito-idp")
+        client_id = self.outputs["client_id"]
+        for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]:
+            ids = [c["ClientId"] for c in cognito.list_user_pool_clients(UserPoolId=pool["Id"])["UserPoolClients"]]
+            if client_id in ids:
+                described = cognito.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=client_id)
+                return str(described["UserPoolClient"]["ClientSecret"])
+        raise CloudError(f"app client {client_id} is not in the emulator")
 
     def state(self) -> dict[str, Any]:
         """What `make pipeline` and `make results` need from another shell."""
-        return {"endpoint": self.settings.endpoint, "orders_url": self.orders_url, "outputs": self.outputs}
+        return {
+            "endpoint": self.settings.endpoint,
+            "orders_url": self.orders_url,
+            "token_url": self.token_url,
+            "outputs": self.outputs,
+        }
 
 
 def start_launcher(

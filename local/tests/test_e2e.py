@@ -1,10 +1,13 @@
 """End to end: the whole local cloud, as `make local` runs it, on free ports.
 
 The `local` Terraform configuration is applied into the emulator, the Rust
-functions run under `cargo lambda watch`, and the emulator's interpreter runs
-the state machine tfgen generated. Then: POST the spec's example and a bad
-body, read the items back with their TTL, run the pipeline (lambda_a not
-ready twice, then ready) and a run in which lambda_a is never ready.
+functions run under `cargo lambda watch`, the orders API is served as API
+Gateway serves it from the applied configuration, and the emulator's
+interpreter runs the state machine tfgen generated. Then: get a token and
+POST the spec's example and a bad body through the API, read the items back
+with their TTL and writer, run the pipeline (lambda_a not ready twice, then
+ready) and a run in which lambda_a is never ready. What the API itself
+refuses (tokens, scopes, throttling, sizes) is in test_api_gateway.py.
 """
 
 from __future__ import annotations
@@ -13,16 +16,15 @@ import json
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "local"))
 
-from localcloud import LocalCloud  # noqa: E402 (after the sys.path entry above)
-from localcloud.runs import RunSummary, start_run, summarize, wait_for  # noqa: E402 (after the sys.path entry above)
+from localcloud import LocalCloud  # noqa: E402
+from localcloud.runs import RunSummary, start_run, summarize, wait_for  # noqa: E402
+from orders_api import post_orders, token  # noqa: E402
 
 SPEC_BODY = (
     b'[{"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4},'
@@ -33,12 +35,9 @@ SPEC_BODY = (
 
 
 def post(cloud: LocalCloud, body: bytes, content_type: str = "application/json") -> tuple[int, dict[str, str], Any]:
-    request = urllib.request.Request(cloud.orders_url, data=body, method="POST", headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            return answer.status, dict(answer.headers), json.loads(answer.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read() or b"null")
+    """Through the local API, with a token from its token endpoint."""
+    answer = post_orders(cloud, body, token(cloud), content_type)
+    return answer.status, answer.headers, answer.body
 
 
 def function_arn(cloud: LocalCloud, binary: str) -> str:
@@ -110,6 +109,8 @@ def test_the_spec_example_is_stored_exactly_with_a_24_hour_ttl(cloud: LocalCloud
         assert item["parameter_1"] == {"S": parameter_1}
         assert item["parameter_2"] == {"N": parameter_2}
         assert abs(int(item["expires_at"]["N"]) - (now + 86_400)) < 120
+        # The writer: the client id from the token's claims.
+        assert item["written_by"] == {"S": cloud.outputs["client_id"]}
 
 
 def test_bad_bodies_are_refused_and_write_nothing(cloud: LocalCloud) -> None:

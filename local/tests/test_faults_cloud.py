@@ -12,17 +12,16 @@ after each test.
 
 from __future__ import annotations
 
-import http.client
 import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from conftest import fault_control, note_timing
+from orders_api import post_orders, token
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "local"))
@@ -63,17 +62,10 @@ def ready_cloud(cloud: Any) -> Iterator[Any]:
     cloud.restart_runtime({})
 
 
-def post(url: str, body: bytes) -> tuple[int, Any]:
-    parts = urlsplit(url)
-    if parts.hostname is None:
-        raise ValueError(f"no host in {url}")
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-    try:
-        connection.request("POST", parts.path, body=body, headers={"Content-Type": "application/json"})
-        answer = connection.getresponse()
-        return answer.status, json.loads(answer.read() or b"null")
-    finally:
-        connection.close()
+def post(cloud: Any, body: bytes) -> tuple[int, Any]:
+    """Through the local API, with a token, as a client posts."""
+    answer = post_orders(cloud, body, token(cloud))
+    return answer.status, answer.body
 
 
 def test_posted_orders_survive_throttled_and_partial_batch_writes(cloud: Any, faults: Any) -> None:
@@ -85,7 +77,7 @@ def test_posted_orders_survive_throttled_and_partial_batch_writes(cloud: Any, fa
 
     statuses = []
     for _ in range(4):
-        status, answer = post(cloud.orders_url, body)
+        status, answer = post(cloud, body)
         statuses.append(status)
         if status == 201:
             assert answer == {"stored": n}

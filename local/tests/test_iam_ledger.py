@@ -25,7 +25,6 @@ sys.path.insert(0, str(REPO / "tools"))
 
 from iam_check.checks import known_actions  # noqa: E402
 from iam_check.policies import Role, load  # noqa: E402
-
 from localcloud import LocalCloud  # noqa: E402
 from localcloud.roles import fire_schedule  # noqa: E402
 from localcloud.runs import wait_for  # noqa: E402

@@ -83,7 +83,18 @@ pub struct ApiSettings {
     /// Steady-state requests per second for the stage.
     pub throttling_rate_limit: f64,
     pub throttling_burst_limit: u32,
+    /// post_lambda's reserved concurrency: the stage limits the request
+    /// rate, not how many run at once, so a burst of slow requests could
+    /// otherwise take the whole account's concurrency from lambda_a and
+    /// lambda_b. `None` where the account's quota is too small to reserve.
+    pub post_lambda_reserved_concurrency: Option<u32>,
+    /// The account's Lambda concurrency quota in the region (1,000 unless
+    /// raised; new accounts may have less: then reserve nothing).
+    pub account_concurrency: u32,
 }
+
+/// Lambda keeps at least this much of an account's concurrency unreserved.
+const MIN_UNRESERVED_CONCURRENCY: u32 = 100;
 
 #[derive(Debug, Clone)]
 pub struct PipelineSettings {
@@ -201,8 +212,11 @@ impl Environment {
                 },
                 account_id: None,
                 api: ApiSettings {
-                    throttling_rate_limit: 50.0,
-                    throttling_burst_limit: 100,
+                    // Low, so the local tests can exceed it with a burst.
+                    throttling_rate_limit: 5.0,
+                    throttling_burst_limit: 10,
+                    post_lambda_reserved_concurrency: None,
+                    account_concurrency: 1000,
                 },
                 pipeline: PipelineSettings {
                     schedule_every_minutes: 15,
@@ -227,6 +241,9 @@ impl Environment {
                 api: ApiSettings {
                     throttling_rate_limit: 100.0,
                     throttling_burst_limit: 200,
+                    // Development accounts often keep the default quota of 10.
+                    post_lambda_reserved_concurrency: None,
+                    account_concurrency: 1000,
                 },
                 pipeline: PipelineSettings {
                     schedule_every_minutes: 30,
@@ -254,6 +271,8 @@ impl Environment {
                 api: ApiSettings {
                     throttling_rate_limit: 500.0,
                     throttling_burst_limit: 1000,
+                    post_lambda_reserved_concurrency: Some(100),
+                    account_concurrency: 1000,
                 },
                 pipeline: PipelineSettings {
                     schedule_every_minutes: 60,
@@ -335,6 +354,16 @@ impl Environment {
         if self.api.throttling_rate_limit <= 0.0 || self.api.throttling_burst_limit == 0 {
             return fail("API throttling limits must be positive".into());
         }
+        if let Some(reserved) = self.api.post_lambda_reserved_concurrency {
+            // What the pipeline needs at once: lambda_a, and lambda_b per Map branch.
+            let others = MIN_UNRESERVED_CONCURRENCY.max(p.max_concurrency + 1);
+            if reserved == 0 || reserved.saturating_add(others) > self.api.account_concurrency {
+                return fail(format!(
+                    "post_lambda's reserved concurrency {reserved} must be at least 1 and leave {others} of the account's {} for the other functions",
+                    self.api.account_concurrency
+                ));
+            }
+        }
         if self.is_emulated() && (self.slack.is_some() || self.delivery.is_some()) {
             return fail("the emulator holds neither Chatbot nor the delivery pipeline".into());
         }
@@ -407,6 +436,18 @@ mod tests {
             DELIVERY.slack.is_none(),
             "no Slack ids until the workspace is authorized"
         );
+    }
+
+    #[test]
+    fn reserved_concurrency_must_leave_the_account_enough() {
+        let mut env = Environment::named(EnvName::Prod);
+        env.api.post_lambda_reserved_concurrency = Some(901);
+        let err = env.validate().unwrap_err().to_string();
+        assert!(err.contains("leave 100 of the account's 1000"), "{err}");
+        env.api.post_lambda_reserved_concurrency = Some(0);
+        assert!(env.validate().is_err());
+        env.api.post_lambda_reserved_concurrency = Some(900);
+        env.validate().unwrap();
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .into_iter()
                 .map(|stack| -> Result<_, Box<dyn std::error::Error>> {
                     let config = stack.configuration()?;
-                    let files = config.render()?;
+                    let files = stack.render_with(&config)?;
                     let dir = out.clone().unwrap_or_else(|| cli.root.join(stack.dir_name()));
                     Ok((dir, files, Some(resource_count(&config))))
                 })

@@ -6,7 +6,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::components::{bootstrap, configuration, delivery};
+use crate::components::{bootstrap, configuration, delivery, openapi};
 use crate::core::{Configuration, SynthError};
 use crate::env::{EnvName, Environment};
 
@@ -58,7 +58,20 @@ impl Stack {
 
     /// File name → contents, exactly as written to disk.
     pub fn render(self) -> Result<BTreeMap<String, String>, SynthError> {
-        self.configuration()?.render()
+        self.render_with(&self.configuration()?)
+    }
+
+    /// `config`'s files, and beside an environment's the API's OpenAPI
+    /// document (from the same route definitions).
+    pub fn render_with(self, config: &Configuration) -> Result<BTreeMap<String, String>, SynthError> {
+        let mut files = config.render()?;
+        if let Stack::Env(env) = self {
+            files.insert(
+                openapi::FILE_NAME.to_owned(),
+                openapi::document(&Environment::named(env)),
+            );
+        }
+        Ok(files)
     }
 }
 

@@ -380,7 +380,10 @@ fn every_component_is_present_in_dev_and_local_leaves_out_what_the_emulator_cann
         "schedule",
         "versions",
     ];
-    let expected: Vec<String> = components.iter().map(|c| format!("{c}.tf.json")).collect();
+    let mut expected: Vec<String> = components.iter().map(|c| format!("{c}.tf.json")).collect();
+    // The API's contract, beside the Terraform (components/openapi.rs).
+    expected.push("openapi.json".into());
+    expected.sort();
     // Delivery is its own configuration (terraform/delivery), not a part of
     // the environments it deploys.
     assert_eq!(files(EnvName::Dev), expected);

@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .policies import Configuration, Policy, Role
-
 from motolocal.iam_policy import Principal, evaluate, glob_match
+
+from .policies import Configuration, Policy, Role
 
 REVIEWED = Path(__file__).with_name("reviewed.toml")
 ENVIRONMENTS = ("local", "dev", "prod")
@@ -44,7 +44,12 @@ PERMISSION_CHANGES = (
     "iam:DeleteRolePermissionsBoundary",
     "iam:PassRole",
 )
-POLICY_CHANGES = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion")
+POLICY_CHANGES = (
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+)
 DELIVERY_ROLE = re.compile(r":role/auction-(delivery-|[a-z]+-deploy-|[a-z]+-delivery-)")
 BOUNDARY_POLICY = "arn:aws:iam::{account}:policy/auction-*-boundary"
 
@@ -122,14 +127,14 @@ def overlaps(resource: str, arn_format: str) -> bool:
     `*` and `?`) and the action's ARN format (with its variables)."""
     a, b = _policy_tokens(resource), _format_tokens(arn_format)
 
-    @lru_cache(maxsize=None)
+    @cache
     def meet(i: int, j: int) -> bool:
         if i == len(a) and j == len(b):
             return True
-        for (x, y, step) in ((a, b, 0), (b, a, 1)):
+        for x, y, step in ((a, b, 0), (b, a, 1)):
             k, m = (i, j) if step == 0 else (j, i)
             if k < len(x) and x[k][0] in ("star", "segment"):
-                if (meet(i + 1, j) if step == 0 else meet(i, j + 1)):
+                if meet(i + 1, j) if step == 0 else meet(i, j + 1):
                     return True
                 if m < len(y) and y[m][0] == "lit" and _accepts(x[k], y[m][1]):
                     if meet(i, j + 1) if step == 0 else meet(i + 1, j):
@@ -214,16 +219,22 @@ def check_resource_types(policy: Policy) -> list[Finding]:
                 continue
             formats = resource_formats(action)
             if not formats:
-                findings.append(Finding(
-                    policy.config, _where(policy, statement),
-                    f"{action} takes only Resource \"*\" but is granted on {', '.join(resources)}: AWS never matches it",
-                ))
+                findings.append(
+                    Finding(
+                        policy.config,
+                        _where(policy, statement),
+                        f'{action} takes only Resource "*" but is granted on {", ".join(resources)}: AWS never matches it',
+                    )
+                )
             elif not any(matching_types(action, r) for r in resources):
-                findings.append(Finding(
-                    policy.config, _where(policy, statement),
-                    f"{action} is granted on {', '.join(resources)}, none of which matches its resource types "
-                    f"({', '.join(formats.values())})",
-                ))
+                findings.append(
+                    Finding(
+                        policy.config,
+                        _where(policy, statement),
+                        f"{action} is granted on {', '.join(resources)}, none of which matches its resource types "
+                        f"({', '.join(formats.values())})",
+                    )
+                )
     return findings
 
 
@@ -232,7 +243,9 @@ def reviewed() -> dict[str, Any]:
 
 
 def _principal(role: Role) -> Principal:
-    return Principal(role.arn, role.name, [p.document for p in role.policies], role.boundary.document if role.boundary else None)
+    return Principal(
+        role.arn, role.name, [p.document for p in role.policies], role.boundary.document if role.boundary else None
+    )
 
 
 def _granted(role: Role) -> list[tuple[Policy, dict[str, Any], str, str]]:
@@ -268,11 +281,14 @@ def check_dependent_actions(role: Role, exemptions: dict[str, Any]) -> list[Find
             seen.add((action, dependent))
             if dependent in exemptions.get(action, {}):
                 continue
-            findings.append(Finding(
-                role.config, _where(policy, statement),
-                f"{role.name} is granted {action}, which needs {dependent}: grant it or list it with a "
-                f"reason under [dependent.\"{action}\"] in tools/iam_check/reviewed.toml",
-            ))
+            findings.append(
+                Finding(
+                    role.config,
+                    _where(policy, statement),
+                    f"{role.name} is granted {action}, which needs {dependent}: grant it or list it with a "
+                    f'reason under [dependent."{action}"] in tools/iam_check/reviewed.toml',
+                )
+            )
     return findings
 
 
@@ -304,11 +320,14 @@ def check_isolation(config: Configuration, role: Role) -> list[Finding]:
             continue
         if not resource_formats(action):
             continue  # takes only "*": no resource of another environment to reach
-        findings.append(Finding(
-            config.name, where,
-            f"{role.name} may {action} on {resource}, which does not name environment {config.name}: "
-            "narrow it by name or by an Environment tag condition",
-        ))
+        findings.append(
+            Finding(
+                config.name,
+                where,
+                f"{role.name} may {action} on {resource}, which does not name environment {config.name}: "
+                "narrow it by name or by an Environment tag condition",
+            )
+        )
     return _unique(findings)
 
 

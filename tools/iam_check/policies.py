@@ -102,7 +102,9 @@ def _arn(kind: str, body: dict[str, Any], logical: str, config: Configuration) -
         "aws_scheduler_schedule": lambda: f"arn:aws:scheduler:{r}:{a}:schedule/default/{body['name']}",
         # generated ids: a stand-in naming the environment and the resource
         "aws_kms_key": lambda: f"arn:aws:kms:{r}:{a}:key/auction-{env}-{logical}-key-id",
-        "aws_codeconnections_connection": lambda: f"arn:aws:codeconnections:{r}:{a}:connection/auction-{env}-{logical}-id",
+        "aws_codeconnections_connection": lambda: (
+            f"arn:aws:codeconnections:{r}:{a}:connection/auction-{env}-{logical}-id"
+        ),
         "aws_cognito_user_pool": lambda: f"arn:aws:cognito-idp:{r}:{a}:userpool/{r}_auction-{env}-{logical}",
     }
     if kind not in named:
@@ -168,7 +170,11 @@ def load(config_dir: Path, account: str | None = None) -> Configuration:
             if role.boundary is not None:
                 role.boundary.kind = "boundary"
         config.roles[role.address] = role
-    by_reference = {f"${{aws_iam_role.{r.address.split('.', 1)[1]}.{attr}}}": r for r in config.roles.values() for attr in ("id", "name")}
+    by_reference = {
+        f"${{aws_iam_role.{r.address.split('.', 1)[1]}.{attr}}}": r
+        for r in config.roles.values()
+        for attr in ("id", "name")
+    }
     for logical, body in resources.get("aws_iam_role_policy", {}).items():
         policy = Policy(config.name, f"aws_iam_role_policy.{logical}", "identity", _document(body["policy"], config))
         config.policies.append(policy)
@@ -182,7 +188,9 @@ def load(config_dir: Path, account: str | None = None) -> Configuration:
     for kind, attribute in RESOURCE_POLICIES.items():
         for logical, body in resources.get(kind, {}).items():
             if body.get(attribute):
-                config.policies.append(Policy(config.name, f"{kind}.{logical}", "resource", _document(body[attribute], config)))
+                config.policies.append(
+                    Policy(config.name, f"{kind}.{logical}", "resource", _document(body[attribute], config))
+                )
     return config
 
 

@@ -16,6 +16,7 @@ mod order_event;
 mod record;
 mod ttl;
 mod validation;
+mod walk;
 
 pub use archive_key::{ARCHIVE_KEY_PREFIX, envelope_key, format_timestamp, sanitize_key_part, unique_key};
 pub use error_types::*;

@@ -4,6 +4,15 @@
 pub const PARTITION_KEY: &str = "record_id";
 /// The table's TTL attribute: epoch seconds after which DynamoDB deletes the item.
 pub const TTL_ATTRIBUTE: &str = "expires_at";
+/// The attribute naming who wrote the item: the caller's app client id, from
+/// the JWT authorizer's `client_id` claim. A repeated `record_id` overwrites
+/// the item, and this attribute shows whose write is stored.
+pub const WRITER_ATTRIBUTE: &str = "written_by";
+/// Longest writer accepted (Cognito app client ids are at most 128 characters).
+pub const MAX_WRITER_BYTES: usize = 128;
+/// Upper bound of the TTL attribute's stored value: an epoch-seconds number
+/// of up to 10 digits (until the year 2286) is 6 bytes.
+pub const TTL_VALUE_BYTES: usize = 6;
 /// Orders are kept for exactly 24 hours.
 pub const TTL_SECONDS: u64 = 86_400;
 

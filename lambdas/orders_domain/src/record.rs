@@ -1,52 +1,53 @@
-//! The order record posted to the API, and the one pass that parses a request
-//! body and checks every record before anything is written.
+//! The order record posted to the API, and the passes that check a request
+//! body and every record in it before anything is written, without building
+//! a tree of the body (see `walk`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
-
 use crate::limits::*;
-use crate::validation::{ValidationError, attribute_size, kind_of};
+use crate::validation::ValidationError;
+use crate::walk::{RESERVED_BYTES, check_syntax, kind_of_text, scan_record, split_records};
 
-/// Upper bound of the TTL attribute's stored value: an epoch-seconds number
-/// of up to 10 digits (until the year 2286) is 6 bytes.
-const TTL_VALUE_BYTES: usize = 6;
-
-/// One validated record: its key and the other fields, exactly as posted
-/// (numbers keep their text).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrderRecord {
-    record_id: String,
-    attributes: Map<String, Value>,
+/// One validated record: its key and its text as posted (numbers keep their
+/// text), borrowed from the request body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRecord<'a> {
+    record_id: Cow<'a, str>,
+    json: &'a str,
     stored_size: usize,
+    values: usize,
 }
 
-impl OrderRecord {
+impl<'a> OrderRecord<'a> {
     /// The partition key value: non-empty, at most 2,048 bytes.
     pub fn record_id(&self) -> &str {
         &self.record_id
     }
 
-    /// Every field but `record_id`.
-    pub fn attributes(&self) -> &Map<String, Value> {
-        &self.attributes
+    /// The record's JSON object as posted, `record_id` included.
+    pub fn json(&self) -> &'a str {
+        self.json
     }
 
-    /// Size of the item as DynamoDB counts it, key and TTL attribute included.
+    /// Size of the item as DynamoDB counts it: key, TTL attribute and the
+    /// longest writer attribute included (an upper bound of what is stored).
     pub fn stored_size(&self) -> usize {
         self.stored_size
     }
 
-    /// The key and the other fields, by value (no copies when converting).
-    pub fn into_parts(self) -> (String, Map<String, Value>) {
-        (self.record_id, self.attributes)
+    /// JSON values in the record: what building its DynamoDB item costs in
+    /// memory, beside `stored_size`.
+    pub fn values(&self) -> usize {
+        self.values
     }
 }
 
 /// Parses a request body and validates every record against the API's rules
 /// and DynamoDB's limits. Either every record is valid, or the first problem
-/// found is returned and nothing should be written.
-pub fn parse_and_validate(body: &[u8]) -> Result<Vec<OrderRecord>, ValidationError> {
+/// found is returned and nothing should be written. Memory stays a small
+/// multiple of the body: no tree of it is built.
+pub fn parse_and_validate(body: &[u8]) -> Result<Vec<OrderRecord<'_>>, ValidationError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ValidationError::EmptyBody);
     }
@@ -56,43 +57,36 @@ pub fn parse_and_validate(body: &[u8]) -> Result<Vec<OrderRecord>, ValidationErr
     let text = std::str::from_utf8(body).map_err(|e| ValidationError::NotUtf8 {
         valid_up_to: e.valid_up_to(),
     })?;
-    let items = match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => items,
-        Ok(other) => return Err(ValidationError::NotAnArray(kind_of(&other))),
-        Err(e) => return Err(ValidationError::InvalidJson(e.to_string())),
-    };
-    if items.is_empty() {
+    let invalid_json = |e: serde_json::Error| ValidationError::InvalidJson(e.to_string());
+    check_syntax(text).map_err(invalid_json)?;
+    let kind = kind_of_text(text);
+    if kind != "an array" {
+        return Err(ValidationError::NotAnArray(kind));
+    }
+    let split = split_records(text).map_err(invalid_json)?;
+    if split.count == 0 {
         return Err(ValidationError::NoRecords);
     }
-    if items.len() > MAX_RECORDS {
-        return Err(ValidationError::TooManyRecords { count: items.len() });
+    if split.count > MAX_RECORDS {
+        return Err(ValidationError::TooManyRecords { count: split.count });
     }
-    let mut records = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        records.push(validate_record(index, item)?);
+    let mut records = Vec::with_capacity(split.records.len());
+    for (index, json) in split.records.into_iter().enumerate() {
+        records.push(validate_record(index, json)?);
     }
     check_unique_ids(&records)?;
     Ok(records)
 }
 
-fn validate_record(index: usize, item: Value) -> Result<OrderRecord, ValidationError> {
-    let mut attributes = match item {
-        Value::Object(map) => map,
-        other => {
-            return Err(ValidationError::RecordNotObject {
-                index,
-                kind: kind_of(&other),
-            });
-        }
-    };
-    let record_id = match attributes.remove(PARTITION_KEY) {
-        Some(Value::String(id)) => id,
-        Some(other) => {
-            return Err(ValidationError::RecordIdNotString {
-                index,
-                kind: kind_of(&other),
-            });
-        }
+fn validate_record(index: usize, json: &str) -> Result<OrderRecord<'_>, ValidationError> {
+    let kind = kind_of_text(json);
+    if kind != "an object" {
+        return Err(ValidationError::RecordNotObject { index, kind });
+    }
+    let scan = scan_record(json).map_err(|e| ValidationError::InvalidJson(e.to_string()))?;
+    let record_id = match scan.record_id {
+        Some(Ok(id)) => id,
+        Some(Err(kind)) => return Err(ValidationError::RecordIdNotString { index, kind }),
         None => return Err(ValidationError::MissingRecordId { index }),
     };
     if record_id.is_empty() {
@@ -104,22 +98,38 @@ fn validate_record(index: usize, item: Value) -> Result<OrderRecord, ValidationE
             len: record_id.len(),
         });
     }
-    if attributes.contains_key(TTL_ATTRIBUTE) {
-        return Err(ValidationError::ReservedField { index });
+    if let Some(&field) = scan.reserved.first() {
+        let meaning = if field == TTL_ATTRIBUTE {
+            "the table's TTL attribute"
+        } else {
+            "the caller's client id"
+        };
+        return Err(ValidationError::ReservedField { index, field, meaning });
     }
-    let mut stored_size = PARTITION_KEY.len() + record_id.len() + TTL_ATTRIBUTE.len() + TTL_VALUE_BYTES;
-    for (name, value) in &attributes {
+    if scan.over_limit {
+        return Err(ValidationError::ItemTooLarge {
+            index,
+            size: scan.walked_bytes,
+        });
+    }
+    let mut stored_size = RESERVED_BYTES + record_id.len();
+    for (name, checked) in &scan.fields {
         if name.is_empty() {
             return Err(ValidationError::EmptyFieldName { index });
         }
         if name.len() > MAX_ATTRIBUTE_NAME_BYTES {
             return Err(ValidationError::FieldNameTooLong { index, len: name.len() });
         }
-        stored_size += attribute_size(name, value).map_err(|p| ValidationError::InvalidValue {
-            index,
-            path: p.path(),
-            problem: p.problem,
-        })?;
+        match checked {
+            Ok(size) => stored_size += name.len() + size,
+            Err(p) => {
+                return Err(ValidationError::InvalidValue {
+                    index,
+                    path: p.within_field(name),
+                    problem: p.problem.clone(),
+                });
+            }
+        }
     }
     if stored_size > MAX_ITEM_BYTES {
         return Err(ValidationError::ItemTooLarge {
@@ -129,14 +139,15 @@ fn validate_record(index: usize, item: Value) -> Result<OrderRecord, ValidationE
     }
     Ok(OrderRecord {
         record_id,
-        attributes,
+        json,
         stored_size,
+        values: scan.nodes,
     })
 }
 
 /// BatchWriteItem refuses a batch with two puts of one key, and a request
 /// that names a key twice is most likely a client bug: refuse it whole.
-fn check_unique_ids(records: &[OrderRecord]) -> Result<(), ValidationError> {
+fn check_unique_ids(records: &[OrderRecord<'_>]) -> Result<(), ValidationError> {
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(records.len());
     for (index, record) in records.iter().enumerate() {
         if let Some(&first) = seen.get(record.record_id()) {
@@ -174,9 +185,12 @@ mod tests {
         let records = parse_and_validate(body).unwrap();
         assert_eq!(records.len(), 2);
         assert_eq!(records[0].record_id(), "unique_id_1");
-        assert_eq!(records[1].attributes()["parameter_2"].to_string(), "2.1");
-        assert_eq!(records[0].attributes()["parameter_2"].to_string(), "4");
-        assert!(!records[0].attributes().contains_key("record_id"));
+        assert!(
+            records[1].json().ends_with(r#""parameter_2": 2.1}"#),
+            "{}",
+            records[1].json()
+        );
+        assert!(records[0].json().starts_with(r#"{"record_id": "unique_id_1""#));
     }
 
     #[test]
@@ -222,8 +236,82 @@ mod tests {
     #[test]
     fn item_size_counts_key_ttl_and_fields() {
         let records = parse_and_validate(br#"[{"record_id": "abc", "n": 12345}]"#).unwrap();
-        // record_id(9)+abc(3) + expires_at(10)+6 + n(1)+number(3+1)
-        assert_eq!(records[0].stored_size(), 9 + 3 + 10 + 6 + 1 + 4);
+        // record_id(9)+abc(3) + expires_at(10)+6 + written_by(10)+128 + n(1)+number(3+1)
+        assert_eq!(records[0].stored_size(), 9 + 3 + 10 + 6 + 10 + 128 + 1 + 4);
+    }
+
+    #[test]
+    fn the_writer_attribute_is_reserved_like_the_ttl() {
+        let err = parse_and_validate(br#"[{"record_id": "a", "written_by": "me"}]"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Record 0: field 'written_by' is a reserved name (the caller's client id, set by the API); rename the field"
+        );
+        let both = br#"[{"record_id": "a", "written_by": "me", "expires_at": 1}]"#;
+        assert!(
+            parse_and_validate(both)
+                .unwrap_err()
+                .to_string()
+                .contains("'expires_at'")
+        );
+    }
+
+    #[test]
+    fn too_many_records_is_counted_without_keeping_them() {
+        let body = format!("[{}0]", "0,".repeat(MAX_RECORDS + 1));
+        assert_eq!(
+            parse_and_validate(body.as_bytes()),
+            Err(ValidationError::TooManyRecords { count: MAX_RECORDS + 2 })
+        );
+    }
+
+    #[test]
+    fn syntax_and_shape_come_before_records() {
+        let deep = format!(
+            "[{{\"record_id\": \"a\", \"d\": {}{}}}]",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let err = parse_and_validate(deep.as_bytes()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("Request body is not valid JSON: recursion limit exceeded"),
+            "{err}"
+        );
+        let late = br#"[0, {"record_id": "a"} x]"#;
+        assert!(
+            parse_and_validate(late)
+                .unwrap_err()
+                .to_string()
+                .starts_with("Request body is not valid JSON")
+        );
+        assert_eq!(
+            parse_and_validate(b" 12.5 "),
+            Err(ValidationError::NotAnArray("a number"))
+        );
+        assert_eq!(parse_and_validate(b"[]"), Err(ValidationError::NoRecords));
+        assert_eq!(
+            parse_and_validate(br#"[{"record_id": "a"}, "x"]"#),
+            Err(ValidationError::RecordNotObject {
+                index: 1,
+                kind: "a string"
+            })
+        );
+    }
+
+    #[test]
+    fn duplicate_member_names_keep_the_last_one() {
+        let body = br#"[{"record_id": 1, "record_id": "a", "x": {"": 1}, "x": 2}]"#;
+        let records = parse_and_validate(body).unwrap();
+        assert_eq!(records[0].record_id(), "a");
+    }
+
+    #[test]
+    fn problems_in_a_record_are_reported_in_field_name_order() {
+        let body = br#"[{"record_id": "a", "z": 1e999, "b": [0, {"": 1}]}]"#;
+        assert_eq!(
+            parse_and_validate(body).unwrap_err().to_string(),
+            "Record 0: field 'b[1]': contains an empty map key; DynamoDB attribute names must not be empty"
+        );
     }
 
     #[test]

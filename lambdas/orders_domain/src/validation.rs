@@ -2,7 +2,7 @@
 //! (digits and range), nesting depth, attribute names, and the item size as
 //! DynamoDB counts it.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use thiserror::Error;
 
 use crate::limits::*;
@@ -44,10 +44,12 @@ pub enum ValidationError {
         first: usize,
         record_id: String,
     },
-    #[error(
-        "Record {index}: field '{TTL_ATTRIBUTE}' is a reserved name (the table's TTL attribute, set by the API); rename the field"
-    )]
-    ReservedField { index: usize },
+    #[error("Record {index}: field '{field}' is a reserved name ({meaning}, set by the API); rename the field")]
+    ReservedField {
+        index: usize,
+        field: &'static str,
+        meaning: &'static str,
+    },
     #[error("Record {index} has a field with an empty name; DynamoDB attribute names must not be empty")]
     EmptyFieldName { index: usize },
     #[error(
@@ -106,6 +108,7 @@ pub(crate) fn kind_of(value: &Value) -> &'static str {
 
 /// A problem found while walking a value, with the path to it built on the
 /// way back up (so the happy path allocates nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PathedProblem {
     /// Path segments, innermost first.
     segments: Vec<String>,
@@ -113,16 +116,27 @@ pub(crate) struct PathedProblem {
 }
 
 impl PathedProblem {
-    fn new(problem: ValueProblem) -> Self {
-        Self {
+    pub(crate) fn new(problem: ValueProblem) -> Box<Self> {
+        Box::new(Self {
             segments: Vec::new(),
             problem,
-        }
+        })
     }
 
-    fn within(mut self, segment: String) -> Self {
+    pub(crate) fn within(mut self: Box<Self>, segment: String) -> Box<Self> {
         self.segments.push(segment);
         self
+    }
+
+    /// The path from a record's field `name`: `name.b[3].c`.
+    pub(crate) fn within_field(&self, name: &str) -> String {
+        let mut path = name.to_owned();
+        let rest = self.path();
+        if !rest.is_empty() && !rest.starts_with('[') {
+            path.push('.');
+        }
+        path.push_str(&rest);
+        path
     }
 
     /// `a.b[3].c`, outermost first.
@@ -135,57 +149,6 @@ impl PathedProblem {
             path.push_str(segment);
         }
         path
-    }
-}
-
-/// Stored size of one attribute (name and value) as DynamoDB counts it, after
-/// checking the value can be stored. `depth` is 1 for a top-level attribute.
-pub(crate) fn attribute_size(name: &str, value: &Value) -> Result<usize, PathedProblem> {
-    let size = value_size(value, 1).map_err(|p| p.within(name.to_owned()))?;
-    Ok(name.len() + size)
-}
-
-fn value_size(value: &Value, depth: usize) -> Result<usize, PathedProblem> {
-    match value {
-        Value::Null | Value::Bool(_) => Ok(1),
-        Value::String(s) => Ok(s.len()),
-        Value::Number(n) => number_size(n.as_str()).map_err(PathedProblem::new),
-        Value::Array(items) => {
-            check_depth(depth)?;
-            // A list costs 3 bytes plus 1 byte per element, plus the elements.
-            let mut size = 3 + items.len();
-            for (i, item) in items.iter().enumerate() {
-                size += value_size(item, depth + 1).map_err(|p| p.within(format!("[{i}]")))?;
-            }
-            Ok(size)
-        }
-        Value::Object(map) => {
-            check_depth(depth)?;
-            map_size(map, depth)
-        }
-    }
-}
-
-fn map_size(map: &Map<String, Value>, depth: usize) -> Result<usize, PathedProblem> {
-    // A map costs 3 bytes plus 1 byte per element, plus names and values.
-    let mut size = 3 + map.len();
-    for (key, item) in map {
-        if key.is_empty() {
-            return Err(PathedProblem::new(ValueProblem::EmptyKey));
-        }
-        if key.len() > MAX_ATTRIBUTE_NAME_BYTES {
-            return Err(PathedProblem::new(ValueProblem::KeyTooLong { len: key.len() }));
-        }
-        size += key.len() + value_size(item, depth + 1).map_err(|p| p.within(key.clone()))?;
-    }
-    Ok(size)
-}
-
-fn check_depth(depth: usize) -> Result<(), PathedProblem> {
-    if depth > MAX_NESTING_DEPTH {
-        Err(PathedProblem::new(ValueProblem::TooDeep))
-    } else {
-        Ok(())
     }
 }
 
@@ -296,19 +259,5 @@ mod tests {
             number_size("1e99999999999999999999999"),
             Err(ValueProblem::OutOfRange { .. })
         ));
-    }
-
-    #[test]
-    fn sizes_values_as_dynamodb_counts_them() {
-        let value: Value = serde_json::from_str(r#"{"ab": [1, "xyz", null]}"#).unwrap();
-        // map: 3 + 1 element + "ab"(2) + list(3 + 3 elements + 2 + 3 + 1)
-        assert_eq!(value_size(&value, 1).ok(), Some(3 + 1 + 2 + (3 + 3 + 2 + 3 + 1)));
-    }
-
-    #[test]
-    fn paths_name_the_nested_field() {
-        let value: Value = serde_json::from_str(r#"{"b": [0, {"c": 1e200}]}"#).unwrap();
-        let problem = attribute_size("a", &value).err().unwrap();
-        assert_eq!(problem.path(), "a.b[1].c");
     }
 }

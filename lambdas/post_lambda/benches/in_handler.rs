@@ -41,7 +41,7 @@ fn in_handler(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(n), &body, |b, body| {
             b.iter(|| {
                 let records = parse_and_validate(black_box(body.as_bytes())).expect("the body is valid");
-                to_write_requests(records, EXPIRES_AT).expect("the items build")
+                to_write_requests(&records, "bench-client", EXPIRES_AT).expect("the items build")
             });
         });
     }

@@ -7,17 +7,20 @@ use lambda_http::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTE
 use lambda_http::http::{Response, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
-use orders_domain::{OrderRecord, ValidationError, expires_at, parse_and_validate};
+use orders_domain::{MAX_WRITER_BYTES, OrderRecord, ValidationError, expires_at, parse_and_validate};
 use serde_json::json;
 use thiserror::Error;
 use tracing::{error, info, warn};
 
-use crate::convert::to_write_requests;
-use crate::writer::{RetryPolicy, WriteFailure, WriteSummary, write_all};
+use crate::writer::{RetryPolicy, Stamp, WriteFailure, WriteSummary, write_all};
 
 /// Why a request was refused before anything was written.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RequestRejection {
+    #[error(
+        "The request carries no caller identity: the JWT authorizer's client_id claim is missing or over {MAX_WRITER_BYTES} bytes"
+    )]
+    NoWriter,
     #[error("Content-Type '{0}' is not supported; send application/json")]
     UnsupportedMediaType(String),
     #[error(transparent)]
@@ -25,9 +28,11 @@ pub enum RequestRejection {
 }
 
 impl RequestRejection {
-    /// 415 for the media type, else the validation error's 400 or 413.
+    /// 403 without a caller identity, 415 for the media type, else the
+    /// validation error's 400 or 413.
     pub fn status_code(&self) -> u16 {
         match self {
+            Self::NoWriter => 403,
             Self::UnsupportedMediaType(_) => 415,
             Self::Invalid(e) => e.status_code(),
         }
@@ -56,22 +61,20 @@ impl OrdersApi {
     pub async fn handle(&self, request: Request) -> Result<Response<Body>, lambda_http::Error> {
         let started = Instant::now();
         let api_request_id = api_request_id(&request);
-        let records = match validate_request(&request) {
-            Ok(records) => records,
+        let checked = writer(&request).and_then(|writer| Ok((writer, validate_request(&request)?)));
+        let (writer, records) = match checked {
+            Ok(checked) => checked,
             Err(rejection) => {
                 warn!(api_request_id, status = rejection.status_code(), reason = %rejection, "request refused");
                 return error_response(rejection.status_code(), &rejection.to_string(), false);
             }
         };
         let count = records.len();
-        let requests = match to_write_requests(records, expires_at(SystemTime::now())) {
-            Ok(requests) => requests,
-            Err(e) => {
-                error!(api_request_id, error = %e, "could not build the write requests");
-                return error_response(500, "Internal error: could not build the write requests", false);
-            }
+        let stamp = Stamp {
+            writer: &writer,
+            expires_at: expires_at(SystemTime::now()),
         };
-        let summary = write_all(&self.client, &self.table_name, requests, &self.policy).await;
+        let summary = write_all(&self.client, &self.table_name, &records, stamp, &self.policy).await;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match &summary.failure {
             None => info!(
@@ -99,9 +102,28 @@ impl OrdersApi {
     }
 }
 
+/// The caller's app client id, from the claims API Gateway's JWT authorizer
+/// put in the event. Every route is authorized, so its absence means the
+/// function was reached some other way: refused, never stored anonymously.
+pub fn writer(request: &Request) -> Result<String, RequestRejection> {
+    let client_id = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .authorizer
+            .as_ref()
+            .and_then(|authorizer| authorizer.jwt.as_ref())
+            .and_then(|jwt| jwt.claims.get("client_id")),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    };
+    match client_id {
+        Some(id) if !id.is_empty() && id.len() <= MAX_WRITER_BYTES => Ok(id.clone()),
+        _ => Err(RequestRejection::NoWriter),
+    }
+}
+
 /// Every check that needs no AWS call: body present, media type, size,
 /// UTF-8, JSON shape and every record. Base64 bodies arrive decoded.
-pub fn validate_request(request: &Request) -> Result<Vec<OrderRecord>, RequestRejection> {
+pub fn validate_request(request: &Request) -> Result<Vec<OrderRecord<'_>>, RequestRejection> {
     let body: &[u8] = request.body().as_ref();
     if body.iter().all(u8::is_ascii_whitespace) {
         // The original API's exact answer, whatever the headers say.
@@ -152,6 +174,13 @@ fn write_response(summary: &WriteSummary) -> Result<Response<Body>, lambda_http:
     let total = summary.requested;
     match &summary.failure {
         None if unconfirmed == 0 => json_response(201, &json!({ "stored": summary.stored }), false),
+        Some(WriteFailure::Unbuildable { message }) => error_response(
+            500,
+            &format!(
+                "Internal error: could not build the write requests ({message}); {unconfirmed} of {total} records were not confirmed as stored"
+            ),
+            false,
+        ),
         Some(WriteFailure::Rejected { message, .. }) => error_response(
             500,
             &format!(

@@ -1,7 +1,11 @@
 //! BatchWriteItem in chunks of 25, a few chunks at a time, retrying
 //! `UnprocessedItems` and throttling with exponential backoff and full jitter,
-//! all inside one deadline.
+//! all inside one deadline. A chunk's items are built from the records' text
+//! only when it is sent, and the chunks in flight are bounded by the memory
+//! their items take, so a 6 MB body never becomes hundreds of MB of items.
 
+use std::collections::HashSet;
+use std::ops::Range;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -9,11 +13,22 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
 use aws_sdk_dynamodb::types::WriteRequest;
 use futures::StreamExt;
+use orders_domain::{OrderRecord, PARTITION_KEY};
 use rand::RngExt;
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
+
+use crate::convert::{ConvertError, to_write_request};
 
 /// BatchWriteItem's maximum number of requests per call.
 pub const BATCH_SIZE: usize = 25;
+/// Rough memory of one JSON value as an AttributeValue, beside its bytes
+/// (the enum, its heap cell, a map slot, its part of the serialized call).
+const VALUE_COST_BYTES: usize = 128;
+/// A chunk stops growing past this estimate (unless it holds one record).
+const CHUNK_WEIGHT_BYTES: usize = 2 << 20;
+/// Estimated memory of the items of every chunk in flight at once.
+const IN_FLIGHT_BYTES: usize = 32 << 20;
 
 /// How writes are retried. Tests use millisecond delays.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +76,8 @@ pub enum WriteFailure {
     /// DynamoDB refused the write for another reason (missing table, access
     /// denied, ...): retrying will not help.
     Rejected { code: String, message: String },
+    /// A validated record's item did not build (a bug, not the caller's).
+    Unbuildable { message: String },
 }
 
 /// What happened to a request's writes.
@@ -87,26 +104,44 @@ impl WriteSummary {
     }
 }
 
-/// Writes every request to `table`, chunked and concurrent, retrying as the
+/// What the writes of one request are: who writes, and when items expire.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    /// The caller's client id, stored in the writer attribute.
+    pub writer: &'a str,
+    /// The TTL attribute's value, epoch seconds.
+    pub expires_at: u64,
+}
+
+/// Writes every record to `table`, chunked and concurrent, retrying as the
 /// policy says. Never fails as a whole: the summary says what was stored.
 pub async fn write_all(
     client: &Client,
     table: &str,
-    requests: Vec<WriteRequest>,
+    records: &[OrderRecord<'_>],
+    stamp: Stamp<'_>,
     policy: &RetryPolicy,
 ) -> WriteSummary {
     let deadline = Instant::now() + policy.deadline;
-    let requested = requests.len();
-    let chunks = into_chunks(requests);
+    let chunks = plan_chunks(records);
     let batches = chunks.len();
+    let in_flight = Semaphore::new(kib(IN_FLIGHT_BYTES) as usize);
     let outcomes: Vec<ChunkOutcome> = futures::stream::iter(chunks)
-        .map(|chunk| write_chunk(client, table, chunk, policy, deadline))
+        .map(|chunk| {
+            let in_flight = &in_flight;
+            async move {
+                let weight = kib(chunk_weight(&records[chunk.clone()])).min(kib(IN_FLIGHT_BYTES));
+                // Closed never: the semaphore lives as long as the stream.
+                let _permit = in_flight.acquire_many(weight).await.ok();
+                write_chunk(client, table, &records[chunk], stamp, policy, deadline).await
+            }
+        })
         .buffer_unordered(policy.max_concurrency.max(1))
         .collect()
         .await;
 
     let mut summary = WriteSummary {
-        requested,
+        requested: records.len(),
         stored: 0,
         batches,
         calls: 0,
@@ -122,12 +157,48 @@ pub async fn write_all(
     summary
 }
 
-/// Moves the requests into chunks of [`BATCH_SIZE`] without copying them.
-fn into_chunks(requests: Vec<WriteRequest>) -> Vec<Vec<WriteRequest>> {
-    let mut chunks = Vec::with_capacity(requests.len().div_ceil(BATCH_SIZE));
-    let mut iter = requests.into_iter().peekable();
-    while iter.peek().is_some() {
-        chunks.push(iter.by_ref().take(BATCH_SIZE).collect());
+fn build_chunk(
+    records: &[OrderRecord<'_>],
+    pending: &[usize],
+    stamp: Stamp<'_>,
+) -> Result<Vec<WriteRequest>, ConvertError> {
+    pending
+        .iter()
+        .map(|&i| to_write_request(&records[i], stamp.writer, stamp.expires_at))
+        .collect()
+}
+
+/// Estimated memory of a record's item: its bytes and its values.
+fn record_weight(record: &OrderRecord<'_>) -> usize {
+    record.stored_size() + record.values() * VALUE_COST_BYTES
+}
+
+fn chunk_weight(records: &[OrderRecord<'_>]) -> usize {
+    records.iter().map(record_weight).sum()
+}
+
+fn kib(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
+}
+
+/// Chunks of at most [`BATCH_SIZE`] records and, unless one record is
+/// heavier alone, at most [`CHUNK_WEIGHT_BYTES`] of estimated memory.
+fn plan_chunks(records: &[OrderRecord<'_>]) -> Vec<Range<usize>> {
+    let mut chunks = Vec::with_capacity(records.len().div_ceil(BATCH_SIZE));
+    let mut start = 0;
+    let mut weight = 0;
+    for (index, record) in records.iter().enumerate() {
+        let next = record_weight(record);
+        let full = index - start == BATCH_SIZE || (index > start && weight + next > CHUNK_WEIGHT_BYTES);
+        if full {
+            chunks.push(start..index);
+            start = index;
+            weight = 0;
+        }
+        weight += next;
+    }
+    if start < records.len() {
+        chunks.push(start..records.len());
     }
     chunks
 }
@@ -139,7 +210,7 @@ fn most_serious(a: Option<WriteFailure>, b: Option<WriteFailure>) -> Option<Writ
             None => 0,
             Some(WriteFailure::DeadlineExceeded) => 1,
             Some(WriteFailure::Throttled) => 2,
-            Some(WriteFailure::Rejected { .. }) => 3,
+            Some(WriteFailure::Rejected { .. } | WriteFailure::Unbuildable { .. }) => 3,
         }
     }
     if rank(&b) > rank(&a) { b } else { a }
@@ -159,10 +230,14 @@ enum Setback {
     Transient,
 }
 
+/// Writes one chunk's records, retrying what DynamoDB did not store. The
+/// items of a call are built from the records' text for that call, and
+/// rebuilt for a retry: nothing is kept (or cloned) across the call.
 async fn write_chunk(
     client: &Client,
     table: &str,
-    mut pending: Vec<WriteRequest>,
+    records: &[OrderRecord<'_>],
+    stamp: Stamp<'_>,
     policy: &RetryPolicy,
     deadline: Instant,
 ) -> ChunkOutcome {
@@ -171,12 +246,20 @@ async fn write_chunk(
         calls: 0,
         failure: None,
     };
+    // Indices into `records` not yet confirmed as stored.
+    let mut pending: Vec<usize> = (0..records.len()).collect();
     let mut retry: u32 = 0;
     loop {
+        let batch = match build_chunk(records, &pending, stamp) {
+            Ok(batch) => batch,
+            Err(e) => {
+                outcome.failure = Some(WriteFailure::Unbuildable { message: e.to_string() });
+                return outcome;
+            }
+        };
         let remaining = deadline.saturating_duration_since(Instant::now());
         outcome.calls += 1;
-        // The SDK consumes the batch; keep ours in case the call fails whole.
-        let call = client.batch_write_item().request_items(table, pending.clone()).send();
+        let call = client.batch_write_item().request_items(table, batch).send();
         let setback = match tokio::time::timeout(remaining, call).await {
             Err(_elapsed) => {
                 outcome.failure = Some(WriteFailure::DeadlineExceeded);
@@ -187,11 +270,12 @@ async fn write_chunk(
                     .unprocessed_items
                     .and_then(|mut by_table| by_table.remove(table))
                     .unwrap_or_default();
-                outcome.stored += pending.len().saturating_sub(unprocessed.len());
-                if unprocessed.is_empty() {
+                let left = unconfirmed(records, &pending, &unprocessed);
+                outcome.stored += pending.len() - left.len();
+                if left.is_empty() {
                     return outcome;
                 }
-                pending = unprocessed;
+                pending = left;
                 Setback::Unprocessed
             }
             Ok(Err(error)) => match classify(&error) {
@@ -217,6 +301,20 @@ async fn write_chunk(
         }
         tokio::time::sleep(delay).await;
     }
+}
+
+/// The pending records DynamoDB handed back as unprocessed, by their key.
+fn unconfirmed(records: &[OrderRecord<'_>], pending: &[usize], unprocessed: &[WriteRequest]) -> Vec<usize> {
+    let keys: HashSet<&str> = unprocessed
+        .iter()
+        .filter_map(|w| w.put_request()?.item().get(PARTITION_KEY)?.as_s().ok())
+        .map(String::as_str)
+        .collect();
+    pending
+        .iter()
+        .copied()
+        .filter(|&i| keys.contains(records[i].record_id()))
+        .collect()
 }
 
 /// Throttling and transient failures are worth retrying; anything else is
@@ -277,11 +375,25 @@ mod tests {
         }
     }
 
+    fn sizes(body: &str) -> Vec<usize> {
+        let records = orders_domain::parse_and_validate(body.as_bytes()).unwrap();
+        plan_chunks(&records).iter().map(|c| c.len()).collect()
+    }
+
     #[test]
     fn chunks_hold_at_most_25() {
-        let requests = vec![WriteRequest::builder().build(); 60];
-        let sizes: Vec<_> = into_chunks(requests).iter().map(Vec::len).collect();
-        assert_eq!(sizes, [25, 25, 10]);
+        let records: Vec<String> = (0..60).map(|i| format!(r#"{{"record_id": "r{i}"}}"#)).collect();
+        assert_eq!(sizes(&format!("[{}]", records.join(","))), [25, 25, 10]);
+    }
+
+    #[test]
+    fn heavy_records_make_smaller_chunks() {
+        // ~30,000 values each: about 4 MB of items per record.
+        let list = vec!["0"; 30_000].join(",");
+        let records: Vec<String> = (0..5)
+            .map(|i| format!(r#"{{"record_id": "r{i}", "l": [{list}]}}"#))
+            .collect();
+        assert_eq!(sizes(&format!("[{}]", records.join(","))), [1, 1, 1, 1, 1]);
     }
 
     #[test]

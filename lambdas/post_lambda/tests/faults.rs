@@ -50,7 +50,8 @@ fn assert_all_stored_exactly(items: &BTreeMap<String, HashMap<String, AttributeV
         assert_eq!(item["parameter_1"], AttributeValue::S(format!("value {i}")));
         assert_eq!(item["parameter_2"], AttributeValue::N(format!("{i}.5")));
         assert!(item["expires_at"].as_n().is_ok(), "r{i} has its TTL");
-        assert_eq!(item.len(), 4, "r{i}: {item:?}");
+        assert!(item["written_by"].as_s().is_ok(), "r{i} names its writer");
+        assert_eq!(item.len(), 5, "r{i}: {item:?}");
     }
 }
 

@@ -148,7 +148,8 @@ async fn bad_requests_answer_4xx_naming_the_problem_and_write_nothing() {
             "item over 400 KB",
             json_request(&format!(r#"[{{"record_id": "a", "blob": "{big}"}}]"#)),
             400,
-            "Record 0 is 409630 bytes as stored; DynamoDB's item limit is 409600 bytes (400 KB)".into(),
+            // The size counts the writer attribute at its longest (10 + 128 bytes).
+            "Record 0 is 409768 bytes as stored; DynamoDB's item limit is 409600 bytes (400 KB)".into(),
         ),
         (
             "reserved expires_at",
@@ -215,6 +216,28 @@ async fn bad_requests_answer_4xx_naming_the_problem_and_write_nothing() {
     }
     assert_eq!(rule.num_calls(), 0, "a refused request reaches DynamoDB");
     assert!(sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn every_item_names_its_writer_and_a_request_without_one_is_refused() {
+    let sent = Sent::default();
+    let rule = recording_rule(&sent, |_, _| Vec::new());
+    let api = OrdersApi::new(client(&[&rule]), TABLE, fast_policy());
+    let (status, _) = post(&api, json_request(SPEC_BODY)).await;
+    assert_eq!(status, 201);
+    // The fixture's claims, as API Gateway's JWT authorizer passes them.
+    let item = item_by_id(&sent, "unique_id_1");
+    assert_eq!(item["written_by"], AttributeValue::S("6example0client0id".into()));
+
+    let mut anonymous = json_request(SPEC_BODY);
+    *anonymous.extensions_mut() = Default::default();
+    let (status, body) = post(&api, anonymous).await;
+    assert_eq!(status, 403);
+    assert!(
+        body["errorMessage"].as_str().unwrap().contains("client_id claim"),
+        "{body}"
+    );
+    assert_eq!(rule.num_calls(), 1, "the refused request wrote nothing");
 }
 
 #[tokio::test]

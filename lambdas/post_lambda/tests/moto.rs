@@ -80,7 +80,8 @@ async fn the_spec_example_is_stored_exactly() {
         // The raw N string: exactly what was posted.
         assert_eq!(item["parameter_2"].as_n().unwrap(), number);
         assert_ttl_about_a_day_ahead(&item, posted_at);
-        assert_eq!(item.len(), 4, "record_id, two parameters, TTL: {item:?}");
+        assert_eq!(item["written_by"], AttributeValue::S("6example0client0id".into()));
+        assert_eq!(item.len(), 5, "record_id, two parameters, writer, TTL: {item:?}");
     }
 }
 

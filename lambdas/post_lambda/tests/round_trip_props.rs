@@ -171,13 +171,14 @@ proptest! {
         let body = body_text(&records);
         let validated = parse_and_validate(body.as_bytes())
             .map_err(|e| TestCaseError::fail(format!("refused: {e}\n{body}")))?;
-        let requests = to_write_requests(validated, expires_at)
+        let requests = to_write_requests(&validated, "client-1", expires_at)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(requests.len(), records.len());
         for ((id, fields), request) in records.iter().zip(&requests) {
             let item = request.put_request().expect("a put").item();
             let mut back = item_to_json(item).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(back.remove("expires_at"), Some(Value::Number(expires_at.into())));
+            prop_assert_eq!(back.remove("written_by"), Some(Value::String("client-1".into())));
             prop_assert_eq!(back.remove("record_id"), Some(Value::String(id.clone())));
             let expected: Map<String, Value> = fields.iter().map(|(k, v)| (k.clone(), v.expected())).collect();
             // Value equality compares numbers by their text here
@@ -200,7 +201,7 @@ proptest! {
         let body = format!(r#"[{{"record_id": "n", "v": {raw}, "l": [{raw}], "m": {{"k": {raw}}}}}]"#);
         let records = parse_and_validate(body.as_bytes())
             .map_err(|e| TestCaseError::fail(format!("refused {raw}: {e}")))?;
-        let requests = to_write_requests(records, 1).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let requests = to_write_requests(&records, "client-1", 1).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let item = requests[0].put_request().expect("a put").item();
         let text = canonical(&raw);
         prop_assert_eq!(item["v"].as_n().ok(), Some(&text));

@@ -17,6 +17,7 @@ pub struct LambdaFunction {
     pub source_code_hash: String,
     pub memory_size: u32,
     pub timeout: u32,
+    pub reserved_concurrent_executions: Option<u32>,
     pub kms_key_arn: Option<String>,
     pub environment: Option<LambdaEnvironment>,
     pub tracing_config: TracingConfig,

@@ -72,6 +72,7 @@ impl Function {
                 binary,
                 description: "POST /orders: validates a batch of orders and stores it for 24 hours",
                 memory_mb: 256,
+                reserved_concurrency: ctx.env.api.post_lambda_reserved_concurrency,
                 // API Gateway gives up at 30 s; the handler's own deadline is 20 s.
                 timeout_seconds: 25,
                 environment: BTreeMap::from([(contract::TABLE_NAME.into(), table.name().into())]),
@@ -91,6 +92,7 @@ impl Function {
                 binary,
                 description: "Asks the auction platform whether results are ready",
                 memory_mb: 128,
+                reserved_concurrency: None,
                 timeout_seconds: 10,
                 environment: BTreeMap::new(),
                 statements: vec![],
@@ -99,6 +101,7 @@ impl Function {
                 binary,
                 description: "Archives one accepted order in S3, fails with OrderRejected for a rejected one",
                 memory_mb: 128,
+                reserved_concurrency: None,
                 timeout_seconds: 15,
                 environment: BTreeMap::from([(contract::LOG_BUCKET.into(), bucket.bucket().into())]),
                 statements: vec![
@@ -149,6 +152,8 @@ struct RustFunction {
     binary: &'static str,
     description: &'static str,
     memory_mb: u32,
+    /// Concurrency kept for this function alone (and its ceiling).
+    reserved_concurrency: Option<u32>,
     timeout_seconds: u32,
     environment: BTreeMap<String, String>,
     /// Rights beyond writing its own logs and traces.
@@ -233,6 +238,7 @@ fn rust_function(
             filename: zip,
             memory_size: f.memory_mb,
             timeout: f.timeout_seconds,
+            reserved_concurrent_executions: f.reserved_concurrency,
             // The key encrypts the environment; without one there is nothing to encrypt.
             kms_key_arn: (!f.environment.is_empty()).then(|| ctx.key.arn().into()),
             environment: (!f.environment.is_empty()).then_some(LambdaEnvironment {

@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod encryption;
 pub mod functions;
 pub mod observability;
+pub mod openapi;
 pub mod orders_api;
 pub mod orders_table;
 pub mod pipeline;

@@ -11,25 +11,38 @@ from iam_check.checks import Finding, run
 from iam_check.policies import load
 
 ACCOUNT = "111111111111"
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 
 
-def dev_config(tmp_path: Path, statements: list[dict[str, Any]], role: str = "auction-dev-deploy-apply") -> list[Finding]:
+def dev_config(
+    tmp_path: Path, statements: list[dict[str, Any]], role: str = "auction-dev-deploy-apply"
+) -> list[Finding]:
     """terraform/dev with one role whose inline policy is `statements`."""
     config = tmp_path / "dev"
     config.mkdir()
     document = {"Version": "2012-10-17", "Statement": statements}
-    (config / "main.tf.json").write_text(json.dumps({
-        "provider": {"aws": {"allowed_account_ids": [ACCOUNT]}},
-        "resource": {
-            "aws_iam_role": {"deploy": {"name": role, "assume_role_policy": json.dumps(TRUST)}},
-            "aws_iam_role_policy": {"deploy": {"role": "${aws_iam_role.deploy.id}", "policy": json.dumps(document)}},
-        },
-    }))
+    (config / "main.tf.json").write_text(
+        json.dumps(
+            {
+                "provider": {"aws": {"allowed_account_ids": [ACCOUNT]}},
+                "resource": {
+                    "aws_iam_role": {"deploy": {"name": role, "assume_role_policy": json.dumps(TRUST)}},
+                    "aws_iam_role_policy": {
+                        "deploy": {"role": "${aws_iam_role.deploy.id}", "policy": json.dumps(document)}
+                    },
+                },
+            }
+        )
+    )
     return run([load(config)])
 
 
-def allow(sid: str, actions: list[str], resources: list[str], condition: dict[str, Any] | None = None) -> dict[str, Any]:
+def allow(
+    sid: str, actions: list[str], resources: list[str], condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
     statement: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
     if condition:
         statement["Condition"] = condition
@@ -44,24 +57,43 @@ KEY_TAGGED = {"StringEquals": {"aws:ResourceTag/Environment": "dev", "aws:Reques
 
 
 def test_create_key_on_key_arns_is_flagged(tmp_path: Path) -> None:
-    findings = dev_config(tmp_path, [
-        allow("Keys", ["kms:CreateKey", "kms:PutKeyPolicy", "kms:TagResource"], [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*"], KEY_TAGGED),
-    ])
+    findings = dev_config(
+        tmp_path,
+        [
+            allow(
+                "Keys",
+                ["kms:CreateKey", "kms:PutKeyPolicy", "kms:TagResource"],
+                [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*"],
+                KEY_TAGGED,
+            ),
+        ],
+    )
     text = messages(findings)
     assert 'kms:CreateKey takes only Resource "*" but is granted on arn:aws:kms:eu-west-1:111111111111:key/*' in text
 
 
 def test_create_key_on_star_with_its_dependencies_passes(tmp_path: Path) -> None:
-    findings = dev_config(tmp_path, [
-        allow("CreateKeys", ["kms:CreateKey"], ["*"], KEY_TAGGED),
-        allow("ManageKeys", ["kms:PutKeyPolicy", "kms:TagResource"], [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*"], KEY_TAGGED),
-    ])
+    findings = dev_config(
+        tmp_path,
+        [
+            allow("CreateKeys", ["kms:CreateKey"], ["*"], KEY_TAGGED),
+            allow(
+                "ManageKeys",
+                ["kms:PutKeyPolicy", "kms:TagResource"],
+                [f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/*"],
+                KEY_TAGGED,
+            ),
+        ],
+    )
     # iam:CreateServiceLinkedRole is reviewed (tools/iam_check/reviewed.toml).
     assert findings == []
 
 
 def test_unknown_actions_are_flagged(tmp_path: Path) -> None:
-    findings = dev_config(tmp_path, [allow("Typo", ["dynamodb:PutItems"], [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/auction-dev-orders"])])
+    findings = dev_config(
+        tmp_path,
+        [allow("Typo", ["dynamodb:PutItems"], [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/auction-dev-orders"])],
+    )
     assert "dynamodb:PutItems is not an IAM action" in messages(findings)
 
 
@@ -73,7 +105,14 @@ def test_missing_dependent_actions_are_flagged(tmp_path: Path) -> None:
 
 
 def test_another_environments_resources_are_flagged(tmp_path: Path) -> None:
-    findings = dev_config(tmp_path, [allow("Table", ["dynamodb:DescribeTable"], [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/auction-prod-orders"])])
+    findings = dev_config(
+        tmp_path,
+        [
+            allow(
+                "Table", ["dynamodb:DescribeTable"], [f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/auction-prod-orders"]
+            )
+        ],
+    )
     assert "reaches prod's arn:aws:dynamodb:eu-west-1:111111111111:table/auction-prod-orders" in messages(findings)
 
 
@@ -83,7 +122,17 @@ def test_resources_that_cannot_name_the_environment_need_a_tag_condition(tmp_pat
     flagged = dev_config(tmp_path / "a", [allow("Pools", ["cognito-idp:DescribeUserPool"], pools)])
     assert "does not name environment dev" in messages(flagged)
     (tmp_path / "b").mkdir()
-    tagged = dev_config(tmp_path / "b", [allow("Pools", ["cognito-idp:DescribeUserPool"], pools, {"StringEquals": {"aws:ResourceTag/Environment": "dev"}})])
+    tagged = dev_config(
+        tmp_path / "b",
+        [
+            allow(
+                "Pools",
+                ["cognito-idp:DescribeUserPool"],
+                pools,
+                {"StringEquals": {"aws:ResourceTag/Environment": "dev"}},
+            )
+        ],
+    )
     assert tagged == []
 
 
@@ -93,7 +142,15 @@ def test_a_role_that_can_rewrite_its_own_policy_is_flagged(tmp_path: Path) -> No
     open_door = dev_config(tmp_path / "a", [allow("Roles", ["iam:PutRolePolicy"], roles)])
     assert "auction-dev-deploy-apply may iam:PutRolePolicy on its own role" in messages(open_door)
     (tmp_path / "b").mkdir()
-    closed = dev_config(tmp_path / "b", [
-        allow("Roles", ["iam:PutRolePolicy"], roles, {"StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/auction-dev-boundary"}}),
-    ])
+    closed = dev_config(
+        tmp_path / "b",
+        [
+            allow(
+                "Roles",
+                ["iam:PutRolePolicy"],
+                roles,
+                {"StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/auction-dev-boundary"}},
+            ),
+        ],
+    )
     assert "its own role" not in messages(closed)
