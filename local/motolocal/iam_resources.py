@@ -329,7 +329,20 @@ def _request_tags(p: dict[str, Any]) -> dict[str, str]:
 
 
 def _tag_context(resource: str, account: str, region: str) -> Context:
-    return {f"aws:ResourceTag/{k}": [v] for k, v in resource_tags(resource, account, region).items()}
+    context: Context = {f"aws:ResourceTag/{k}": [v] for k, v in resource_tags(resource, account, region).items()}
+    if ":kms:" in resource and ":key/" in resource:
+        aliases = key_aliases(resource, account, region)
+        if aliases:
+            context["kms:ResourceAliases"] = aliases
+    return context
+
+
+def key_aliases(key_arn: str, account: str, region: str) -> list[str]:
+    """`kms:ResourceAliases` of a key: the names of the aliases that point at it."""
+    from moto.kms.models import kms_backends
+
+    key_id = key_arn.rsplit("/", 1)[1]
+    return sorted(alias.alias_name for alias in kms_backends[account][region].list_aliases(key_id))
 
 
 def _existing_boundary(op: str, params: dict[str, Any], account: str) -> str | None:

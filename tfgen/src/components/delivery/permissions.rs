@@ -258,6 +258,16 @@ fn state_access(scope: &Scope, write_state: bool) -> Vec<Statement> {
         Statement::allow("UseStateKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
             .on([scope.arn("kms", "key/*")])
             .when("ForAnyValue:StringEquals", "kms:ResourceAliases", [STATE_KEY_ALIAS]),
+        // The provider reading a table looks up DynamoDB's AWS-managed key
+        // (alias/aws/dynamodb) to tell it from the table's own key (found
+        // by the deploy dry run with IAM enforced).
+        Statement::allow("DescribeDynamodbManagedKey", ["kms:DescribeKey"])
+            .on([scope.arn("kms", "key/*")])
+            .when(
+                "ForAnyValue:StringEquals",
+                "kms:ResourceAliases",
+                ["alias/aws/dynamodb"],
+            ),
     ]
 }
 
@@ -301,6 +311,9 @@ pub const ACCOUNT_READS: &[&str] = &[
     "chatbot:DescribeSlackChannelConfigurations",
     // The provider reads every log group through it; it takes `log-group:*`.
     "logs:DescribeLogGroups",
+    // The provider validates a state-machine definition before it creates or
+    // updates one (found by the deploy dry run with IAM enforced); `*` only.
+    "states:ValidateStateMachineDefinition",
 ];
 
 /// Changes that take only `*`: HTTP API access logs and Step Functions
