@@ -198,10 +198,12 @@ def _as_list(value: Any) -> list[Any]:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
-def check_resource_types(policy: Policy) -> list[Finding]:
+def check_resource_types(policy: Policy, exemptions: dict[str, Any] | None = None) -> list[Finding]:
     """An action whose statement names no resource it can act on is never
     granted (statements may group actions of several resource types; only
-    an action that none of them fits is a finding)."""
+    an action that none of them fits is a finding, unless reviewed under
+    [resource-format] in reviewed.toml)."""
+    exemptions = exemptions or {}
     findings = []
     for statement in policy.statements():
         if statement.get("Effect") != "Allow" or "Resource" not in statement:
@@ -218,7 +220,7 @@ def check_resource_types(policy: Policy) -> list[Finding]:
                     policy.config, _where(policy, statement),
                     f"{action} takes only Resource \"*\" but is granted on {', '.join(resources)}: AWS never matches it",
                 ))
-            elif not any(matching_types(action, r) for r in resources):
+            elif action not in exemptions and not any(matching_types(action, r) for r in resources):
                 findings.append(Finding(
                     policy.config, _where(policy, statement),
                     f"{action} is granted on {', '.join(resources)}, none of which matches its resource types "
@@ -338,11 +340,12 @@ def check_escalation(config: Configuration, role: Role) -> list[Finding]:
 
 def run(configs: list[Configuration]) -> list[Finding]:
     exemptions = reviewed().get("dependent", {})
+    formats = reviewed().get("resource-format", {})
     findings: list[Finding] = []
     for config in configs:
         for policy in config.policies:
             findings += check_actions_exist(policy)
-            findings += check_resource_types(policy)
+            findings += check_resource_types(policy, formats)
         for role in config.roles.values():
             findings += check_dependent_actions(role, exemptions)
             findings += check_isolation(config, role)

@@ -181,7 +181,6 @@ fn managed(scope: &Scope) -> Vec<Managed> {
                 "states:ListStateMachineVersions",
                 "states:ListTagsForResource",
                 "scheduler:GetSchedule",
-                "scheduler:ListTagsForResource",
             ],
             change: &[
                 "states:CreateStateMachine",
@@ -192,8 +191,6 @@ fn managed(scope: &Scope) -> Vec<Managed> {
                 "scheduler:CreateSchedule",
                 "scheduler:UpdateSchedule",
                 "scheduler:DeleteSchedule",
-                "scheduler:TagResource",
-                "scheduler:UntagResource",
             ],
         },
         Managed {
@@ -223,7 +220,8 @@ fn managed(scope: &Scope) -> Vec<Managed> {
             resources: vec![format!(
                 "arn:aws:chatbot::{acct}:chat-configuration/slack-channel/{prefix}*"
             )],
-            read: &["chatbot:ListTagsForResource"],
+            // chatbot:ListTagsForResource takes only `*`: an account-level read.
+            read: &[],
             change: &[
                 "chatbot:UpdateSlackChannelConfiguration",
                 "chatbot:DeleteSlackChannelConfiguration",
@@ -275,6 +273,7 @@ fn state_access(scope: &Scope, write_state: bool) -> Vec<Statement> {
 pub fn plan(scope: &Scope) -> Vec<Statement> {
     let mut statements: Vec<Statement> = managed(scope)
         .into_iter()
+        .filter(|m| !m.read.is_empty())
         .map(|m| Statement::allow(&format!("Read{}", m.sid), m.read.iter().copied()).on(m.resources))
         .collect();
     statements.extend(tagged::read(scope));
@@ -309,6 +308,7 @@ pub const ACCOUNT_READS: &[&str] = &[
     "cognito-idp:ListUserPools",
     "cognito-idp:DescribeUserPoolDomain",
     "chatbot:DescribeSlackChannelConfigurations",
+    "chatbot:ListTagsForResource",
     // The provider reads every log group through it; it takes `log-group:*`.
     "logs:DescribeLogGroups",
     // The provider validates a state-machine definition before it creates or
