@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--iam-ledger",
         type=Path,
-        default=Path(env("LOCAL_IAM_LEDGER")) if env("LOCAL_IAM_LEDGER") else None,
+        default=Path(ledger) if (ledger := env("LOCAL_IAM_LEDGER")) else None,
         help="append every IAM-checked request here, one JSON line each (env LOCAL_IAM_LEDGER)",
     )
     parser.add_argument(

@@ -1,8 +1,7 @@
-"""A dry run of the deploy path against the emulator.
-
-It runs what CodeBuild runs (`tools/terraform.sh plan` then `apply` of that
-saved plan, `.codebuild/plan.yml` and `apply.yml`) for a real environment's
-committed configuration, with two differences only the emulator needs:
+"""What a deploy against the emulator needs (the promotion rehearsal,
+`promotion.py`, uses it): running `tools/terraform.sh` as CodeBuild runs it
+on a real configuration's committed files, with two differences only the
+emulator needs:
 
 - the S3 backend points at the emulator's S3 (a backend config file); the
   state bucket there is made by the committed bootstrap configuration first,
@@ -22,17 +21,11 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from .functions import build_and_package
-from .processes import CloudError, Supervisor, free_port
-from .stack import REGION, start_launcher
+from .processes import CloudError
 
 # Resource types moto 5.2.5 does not implement.
 UNSUPPORTED_TYPES = {
@@ -45,25 +38,6 @@ UNSUPPORTED_TYPES = {
 # can ever leave this machine for a real AWS endpoint.
 DELIVERY_SERVICES = ("chatbot", "codebuild", "codeconnections", "codepipeline", "codestarnotifications")
 REFERENCE = re.compile(r"\$\{(aws_[a-z0-9_]+\.[a-z0-9_]+)\.")
-
-
-@dataclass
-class DryRun:
-    env: str
-    applied: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    state_object: str = ""
-    seconds: float = 0.0
-
-    def describe(self) -> str:
-        return "\n".join(
-            [
-                f"deploy dry run of {self.env} against the emulator: {len(self.applied)} resources applied "
-                f"from a saved plan in {self.seconds:.0f} s",
-                f"  remote state: {self.state_object} (S3 backend, use_lockfile; no lock left behind)",
-                f"  not applied (the emulator lacks them): {', '.join(self.skipped)}",
-            ]
-        )
 
 
 def resources(config_dir: Path) -> dict[str, set[str]]:
@@ -94,13 +68,22 @@ def supported(graph: dict[str, set[str]]) -> tuple[list[str], list[str]]:
     return sorted(set(graph) - left_out), sorted(left_out)
 
 
-def emulator_provider(repo: Path, endpoint: str) -> dict[str, Any]:
+def emulator_provider(repo: Path, endpoint: str, as_role: bool = False) -> dict[str, Any]:
     """The local configuration's provider settings (its services, dummy
-    credentials, skipped checks), pointed at `endpoint`."""
+    credentials, skipped checks), pointed at `endpoint`. `as_role`: no
+    credentials of its own (the role's come from the environment), and the
+    account is asked for, so `allowed_account_ids` is really checked."""
     local = json.loads((repo / "terraform" / "local" / "providers.tf.json").read_text())["provider"]["aws"]
-    settings = {k: v for k, v in local.items() if k != "default_tags"}
+    dropped = {"default_tags", *(("access_key", "secret_key", "skip_requesting_account_id") if as_role else ())}
+    settings = {k: v for k, v in local.items() if k not in dropped}
     settings["endpoints"] = {service: endpoint for service in [*local["endpoints"], *DELIVERY_SERVICES]}
     return {"provider": {"aws": settings}}
+
+
+def account_of(config_dir: Path) -> str:
+    """The account a configuration is pinned to (`allowed_account_ids`)."""
+    provider = json.loads((config_dir / "providers.tf.json").read_text())["provider"]["aws"]
+    return str(provider["allowed_account_ids"][0])
 
 
 def backend_of(config_dir: Path) -> dict[str, Any]:
@@ -111,7 +94,7 @@ class Deployer:
     def __init__(self, repo: Path, workdir: Path, endpoint: str, progress: Callable[[str], None]) -> None:
         self.repo, self.workdir, self.endpoint, self.progress = repo, workdir, endpoint, progress
 
-    def copy(self, name: str) -> Path:
+    def copy(self, name: str, as_role: bool = False) -> Path:
         """A private copy of terraform/<name> with the emulator override."""
         target = self.workdir / name
         shutil.rmtree(target, ignore_errors=True)
@@ -119,11 +102,12 @@ class Deployer:
         for file in (self.repo / "terraform" / name).glob("*.tf.json"):
             shutil.copy(file, target / file.name)
         (target / "emulator_override.tf.json").write_text(
-            json.dumps(emulator_provider(self.repo, self.endpoint), indent=2)
+            json.dumps(emulator_provider(self.repo, self.endpoint, as_role), indent=2)
         )
         return target
 
-    def terraform_sh(self, command: str, config_dir: Path, plan_file: str, extra_env: dict[str, str]) -> None:
+    def terraform_sh(self, command: str, config_dir: Path, plan_file: str, extra_env: dict[str, str]) -> str:
+        """Runs it; returns its summary line (`Plan: ...`, `No changes...`)."""
         env = dict(os.environ, TF_WORK_DIR=str(self.workdir / f"tfdata-{config_dir.name}"), **extra_env)
         self.progress(f"==> tools/terraform.sh {command} {config_dir.name} {plan_file}")
         result = subprocess.run(
@@ -142,72 +126,4 @@ class Deployer:
             raise CloudError(
                 f"terraform.sh {command} {config_dir.name} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
             )
-
-
-def deploy_dry_run(env: str, repo: Path, workdir: Path, progress: Callable[[str], None] = print) -> DryRun:
-    started = time.monotonic()
-    # Every dry run starts from nothing but the packaged functions: a fresh
-    # emulator has no state, so neither may the Terraform working data.
-    for leftover in workdir.glob("*"):
-        if leftover.name != "lambda":
-            shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-    workdir.mkdir(parents=True, exist_ok=True)
-    supervisor = Supervisor(workdir / "logs")
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    report = DryRun(env)
-    try:
-        build_and_package(repo, workdir / "lambda", progress)
-        progress(f"==> starting the AWS emulator on {endpoint}")
-        start_launcher(supervisor, repo, port, free_port())
-        deployer = Deployer(repo, workdir, endpoint, progress)
-        dummy_credentials = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION}
-
-        # 1. The one-time bootstrap, as the README tells an engineer to run it.
-        bootstrap = deployer.copy("bootstrap")
-        deployer.terraform_sh("plan", bootstrap, "bootstrap.tfplan", dummy_credentials)
-        deployer.terraform_sh("apply", bootstrap, "bootstrap.tfplan", dummy_credentials)
-
-        # 2. The environment: remote state in the bootstrapped bucket.
-        config = deployer.copy(env)
-        backend_file = workdir / f"{env}-emulator.s3.tfbackend"
-        backend_file.write_text(
-            "\n".join(
-                [
-                    f'endpoints = {{ s3 = "{endpoint}" }}',
-                    "use_path_style = true",
-                    "skip_credentials_validation = true",
-                    "skip_requesting_account_id = true",
-                    "skip_metadata_api_check = true",
-                    'access_key = "test"',
-                    'secret_key = "test"',
-                ]
-            )
-            + "\n"
-        )
-        targets, report.skipped = supported(resources(config))
-        report.applied = targets
-        plan_env = dict(
-            dummy_credentials,
-            TF_INIT_ARGS=f"-backend-config={backend_file}",
-            TF_PLAN_ARGS=" ".join(f"-target={t}" for t in targets),
-            TF_VAR_lambda_zip_dir=str(workdir / "lambda"),
-        )
-        deployer.terraform_sh("plan", config, f"{env}.tfplan", plan_env)
-        deployer.terraform_sh("apply", config, f"{env}.tfplan", plan_env)
-
-        # 3. The state is where the backend says, and no lock was left.
-        backend = backend_of(config)
-        s3 = boto3.client(
-            "s3", endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
-        )
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=backend["bucket"]).get("Contents", [])]
-        if backend["key"] not in keys:
-            raise CloudError(f"no state at s3://{backend['bucket']}/{backend['key']}; the bucket holds {keys}")
-        if any(key.endswith(".tflock") for key in keys):
-            raise CloudError(f"a state lock was left behind: {keys}")
-        report.state_object = f"s3://{backend['bucket']}/{backend['key']}"
-    finally:
-        supervisor.stop_all()
-    report.seconds = time.monotonic() - started
-    return report
+        return summary[0] if summary else ""

@@ -19,9 +19,17 @@ the same scripts (`tools/terraform.sh`, `tools/plan-digest.sh`):
 - Apply-<env>: the untampered plan, verified and applied; the state lands in
   the bootstrapped bucket with no lock left behind.
 
+Plan and Apply run with the credentials of the stage's deploy role
+(`auction-<env>-deploy-plan` / `-deploy-apply`, from the emulator's STS, as
+CodeBuild gets its role's), and the emulator enforces IAM for them: an
+AccessDenied fails the rehearsal, and every call goes to the IAM ledger the
+tests compare with the roles' policies. After the last Apply, the next
+run's Plan of the first environment checks that the plan role can read all
+that was applied and that nothing is left to change.
+
 The emulator-only differences are those of `deploy.py`: the S3 backend and
-the provider point at the emulator (dummy credentials), and resource types
-moto lacks are left out of the plan.
+the provider point at the emulator, the emulator plays the environments'
+account, and resource types moto lacks are left out of the plan.
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ from pathlib import Path
 
 import boto3
 
-from .deploy import Deployer, backend_of, emulator_provider, resources, supported
+from . import roles
+from .deploy import Deployer, account_of, backend_of, emulator_provider, resources, supported
 from .functions import build_and_package
 from .processes import CloudError, Supervisor, free_port
 from .stack import REGION, start_launcher
@@ -56,6 +65,10 @@ class Promotion:
     skipped: dict[str, list[str]] = field(default_factory=dict)
     state_objects: dict[str, str] = field(default_factory=dict)
     refused: str = ""
+    # Every call the deploy roles made, as the emulator checked it.
+    ledger: Path | None = None
+    # The summary of the next run's Plan of the first environment.
+    next_plan: str = ""
     seconds: float = 0.0
 
     def describe(self) -> str:
@@ -68,10 +81,25 @@ class Promotion:
             lines.append(f"  {env}: {len(applied)} resources applied from {how}, state {self.state_objects[env]}")
             if self.skipped.get(env):
                 lines.append(f"    not applied (the emulator lacks them): {', '.join(self.skipped[env])}")
+        lines.append(
+            "  every Plan-<env> ran as auction-<env>-deploy-plan and every Apply-<env> as auction-<env>-deploy-apply,"
+            f" IAM enforced (calls recorded in {self.ledger})"
+        )
+        if self.next_plan:
+            lines.append(f"  the next run's plan, as the plan role: {self.next_plan}")
         if self.refused:
             lines.append("  a tampered plan was refused before Terraform ran:")
             lines.extend(f"    {line}" for line in self.refused.splitlines())
         return "\n".join(lines)
+
+
+def first_deployed(repo: Path) -> str:
+    """The environment the pipeline deploys first (its Plan stage comes first)."""
+    for stage in pipeline_stages(repo):
+        kind, _, env = stage.partition("-")
+        if kind == "Plan":
+            return env
+    raise CloudError("the generated pipeline has no Plan stage")
 
 
 def pipeline_stages(repo: Path) -> list[str]:
@@ -87,6 +115,8 @@ class Rehearsal:
     def __init__(self, repo: Path, workdir: Path, endpoint: str, progress: Callable[[str], None]) -> None:
         self.repo, self.workdir, self.endpoint, self.progress = repo, workdir, endpoint, progress
         self.deployer = Deployer(repo, workdir, endpoint, progress)
+        # The account the emulator plays: the environments' (env.rs).
+        self.account = account_of(repo / "terraform" / first_deployed(repo))
         self.artifacts = workdir / "artifacts"
         # CodePipeline's output variables: kept by the pipeline, not in the
         # artifact store, so whoever rewrites artifacts cannot change them.
@@ -100,8 +130,6 @@ class Rehearsal:
                     "skip_credentials_validation = true",
                     "skip_requesting_account_id = true",
                     "skip_metadata_api_check = true",
-                    'access_key = "test"',
-                    'secret_key = "test"',
                 ]
             )
             + "\n"
@@ -117,16 +145,24 @@ class Rehearsal:
         source = self.repo / "terraform" / env
         for file in [*source.glob("*.tf.json"), source / ".terraform.lock.hcl"]:
             shutil.copy(file, config / file.name)
-        override = emulator_provider(self.repo, self.endpoint)
+        # No credentials of its own: the stage's role's come from the environment.
+        override = emulator_provider(self.repo, self.endpoint, as_role=True)
         (config / "emulator_override.tf.json").write_text(json.dumps(override, indent=2))
         return root
 
-    def terraform_env(self, config: Path) -> tuple[dict[str, str], list[str]]:
+    def terraform_env(self, config: Path, role: str | None = None) -> tuple[dict[str, str], list[str]]:
+        """Terraform's environment: the administrator's credentials, or those
+        of the deploy role `role` (`auction-dev-deploy-plan`)."""
         targets, skipped = supported(resources(config))
-        extra = dict(DUMMY_CREDENTIALS, TF_INIT_ARGS=f"-backend-config={self.backend_file}")
+        credentials = self.role_credentials(role) if role else DUMMY_CREDENTIALS
+        extra = dict(credentials, AWS_REGION=REGION, TF_INIT_ARGS=f"-backend-config={self.backend_file}")
         if skipped:
             extra["TF_PLAN_ARGS"] = " ".join(f"-target={t}" for t in targets)
         return extra, skipped
+
+    def role_credentials(self, role: str) -> dict[str, str]:
+        arn = f"arn:aws:iam::{self.account}:role/{role}"
+        return roles.as_environment(roles.assume(self.endpoint, arn, role.rsplit("-", 1)[-1]))
 
     def digest(self, command: str, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -148,7 +184,7 @@ class Rehearsal:
         root = self.checkout(f"Plan-{env}", env)
         shutil.copytree(self.artifacts / "built" / "target" / "lambda", root / "target" / "lambda")
         config = root / "terraform" / env
-        extra, report.skipped[env] = self.terraform_env(config)
+        extra, report.skipped[env] = self.terraform_env(config, f"auction-{env}-deploy-plan")
         self.deployer.terraform_sh("plan", config, f"{env}.tfplan", extra)
         recorded = self.digest("record", str(config / f"{env}.tfplan"), str(root / "target" / "lambda"))
         if recorded.returncode != 0:
@@ -175,7 +211,7 @@ class Rehearsal:
         if verified.returncode != 0:
             raise PlanRefused(verified.stderr.strip())
         self.progress(f"    {verified.stdout.strip()}")
-        extra, _ = self.terraform_env(config)
+        extra, _ = self.terraform_env(config, f"auction-{env}-deploy-apply")
         self.deployer.terraform_sh("apply", config, f"{env}.tfplan", extra)
         return sorted(supported(resources(config))[0])
 
@@ -198,6 +234,16 @@ class Rehearsal:
             raise CloudError(f"Apply-{env} applied a plan rewritten after approval")
         if self.state_keys(backend_of(self.repo / "terraform" / env))[1]:
             raise CloudError(f"the refused Apply-{env} wrote state")
+
+    def next_plan(self, env: str) -> str:
+        """The next run's Plan of `env`: the plan role reads everything that
+        was applied; returns Terraform's summary line."""
+        self.progress(f"==> the next run's Plan-{env}")
+        root = self.checkout(f"Plan-{env}-next", env)
+        shutil.copytree(self.artifacts / "built" / "target" / "lambda", root / "target" / "lambda")
+        config = root / "terraform" / env
+        extra, _ = self.terraform_env(config, f"auction-{env}-deploy-plan")
+        return self.deployer.terraform_sh("plan", config, f"{env}-next.tfplan", extra)
 
     def state_keys(self, backend: dict[str, str]) -> tuple[list[str], bool]:
         s3 = boto3.client(
@@ -232,7 +278,11 @@ def rehearse_promotion(repo: Path, workdir: Path, progress: Callable[[str], None
     endpoint = f"http://127.0.0.1:{port}"
     try:
         progress(f"==> starting the AWS emulator on {endpoint}")
-        start_launcher(supervisor, repo, port, free_port())
+        report.ledger = workdir / "iam-ledger.jsonl"
+        account = account_of(repo / "terraform" / first_deployed(repo))
+        start_launcher(
+            supervisor, repo, port, free_port(), iam_ledger=report.ledger, extra_env={"MOTO_ACCOUNT_ID": account}
+        )
         rehearsal = Rehearsal(repo, workdir, endpoint, progress)
         # The one-time bootstrap, as the README tells an administrator to run it.
         bootstrap = rehearsal.deployer.copy("bootstrap")
@@ -265,6 +315,7 @@ def rehearse_promotion(repo: Path, workdir: Path, progress: Callable[[str], None
                 raise CloudError(f"the rehearsal does not know stage {stage}")
         if approved and not report.refused:
             raise CloudError("no tampered plan was tried")
+        report.next_plan = rehearsal.next_plan(first_deployed(repo))
     finally:
         supervisor.stop_all()
     report.seconds = time.monotonic() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -148,9 +149,7 @@ class LocalCloud:
         self.tf_dir.mkdir(parents=True)
         for file in source.glob("*.tf.json"):
             shutil.copy(file, self.tf_dir / file.name)
-        mirror = subprocess.run(
-            [str(s.repo / "tools" / "terraform.sh"), "mirror"], capture_output=True, text=True, check=True
-        ).stdout.strip()
+        mirror = plugin_mirror(s.repo)
         self.progress("==> terraform init")
         self.terraform("init", "-no-color", *([f"-plugin-dir={mirror}"] if mirror else []))
         self.progress("==> terraform apply of the local configuration (about a minute)")
@@ -238,8 +237,8 @@ class LocalCloud:
                 cwd=s.repo,
             )
             self.runtimes.append(runtime)
-        for runtime, port in zip(self.runtimes, self.function_ports.values()):
-            self.supervisor.wait_until(runtime, lambda p=port: port_open(p), 120, "listening")
+        for runtime, port in zip(self.runtimes, self.function_ports.values(), strict=True):
+            self.supervisor.wait_until(runtime, functools.partial(port_open, port), 120, "listening")
 
     def start_api(self) -> None:
         """The HTTP API as applied to the emulator, with its token endpoint
@@ -341,6 +340,7 @@ def start_launcher(
     lambda_port: int,
     routes: dict[str, str] | None = None,
     iam_ledger: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Child:
     """The project's moto launcher on loopback; returns once it answers.
     `routes`: runtime URL per function; `iam_ledger`: where the launcher
@@ -359,11 +359,24 @@ def start_launcher(
             *[f"--lambda-route={name}={url}" for name, url in (routes or {}).items()],
             *([f"--iam-ledger={iam_ledger}"] if iam_ledger else []),
         ],
-        env=dict(os.environ),
+        env={**os.environ, **(extra_env or {})},
         cwd=repo,
     )
     supervisor.wait_until(child, lambda: "moto ready on" in tail(child.log, 200), 60, "ready")
     return child
+
+
+def plugin_mirror(repo: Path) -> str:
+    """The provider mirror directory `tools/terraform.sh` would use, or ""
+    (it says where providers come from: `the local mirror <dir> (...)`,
+    `the configured mirror TF_PLUGIN_MIRROR=<dir>`, or another source)."""
+    said = subprocess.run(
+        [str(repo / "tools" / "terraform.sh"), "mirror"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    for prefix in ("the local mirror ", "the configured mirror TF_PLUGIN_MIRROR="):
+        if said.startswith(prefix):
+            return said.removeprefix(prefix).split(" ", 1)[0]
+    return ""
 
 
 def running_cloud_state(repo: Path) -> dict[str, Any]:

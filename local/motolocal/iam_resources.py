@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -25,12 +26,66 @@ from .iam_policy import Context
 # Signing names whose IAM prefix differs.
 IAM_PREFIX = {"monitoring": "cloudwatch"}
 # API operation -> IAM action, where they differ.
-ACTION_NAME = {"lambda:Invoke": "lambda:InvokeFunction", "lambda:InvokeAsync": "lambda:InvokeFunction"}
+ACTION_NAME = {
+    "lambda:Invoke": "lambda:InvokeFunction",
+    "lambda:InvokeAsync": "lambda:InvokeFunction",
+    # S3 authorizes HEAD requests as the GET/List they stand for.
+    "s3:HeadBucket": "s3:ListBucket",
+    "s3:HeadObject": "s3:GetObject",
+}
 PASSED_TO = {
     "lambda": "lambda.amazonaws.com",
     "states": "states.amazonaws.com",
     "scheduler": "scheduler.amazonaws.com",
 }
+
+
+class CognitoTags:
+    """moto keeps no tags of Cognito user pools; the launcher remembers the
+    tags each pool was created with (by pool name), so conditions on
+    `aws:ResourceTag/...` see what AWS would."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.by_pool_name: dict[str, dict[str, str]] = {}
+
+    def created(self, params: dict[str, Any]) -> None:
+        tags = params.get("UserPoolTags")
+        if isinstance(params.get("PoolName"), str) and isinstance(tags, dict):
+            with self.lock:
+                self.by_pool_name[params["PoolName"]] = {str(k): str(v) for k, v in tags.items()}
+
+    def of(self, account: str, region: str, pool_id: str) -> dict[str, str]:
+        from moto.cognitoidp.models import cognitoidp_backends
+
+        pool = cognitoidp_backends[account][region].user_pools.get(pool_id)
+        with self.lock:
+            return dict(self.by_pool_name.get(pool.name, {})) if pool is not None else {}
+
+
+COGNITO_TAGS = CognitoTags()
+
+
+def resource_tags(arn: str, account: str, region: str) -> dict[str, str]:
+    """The tags of the resource an ARN names, where moto keeps them (KMS
+    keys, HTTP APIs) or the launcher does (Cognito user pools)."""
+    if ":kms:" in arn and ":key/" in arn:
+        from moto.kms.models import kms_backends
+
+        key_id = arn.rsplit("/", 1)[1]
+        try:
+            tags = kms_backends[account][region].list_resource_tags(key_id)["Tags"]
+        except Exception:  # noqa: BLE001 - an unknown key has no tags
+            return {}
+        return {t["TagKey"]: t["TagValue"] for t in tags}
+    if ":apigateway:" in arn and "/apis/" in arn:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        api_arn = "/".join(arn.split("/")[:3])  # arn:...::/apis/<id>
+        return dict(apigatewayv2_backends[account][region].get_tags(api_arn))
+    if ":cognito-idp:" in arn and ":userpool/" in arn:
+        return COGNITO_TAGS.of(account, region, arn.rsplit("/", 1)[1])
+    return {}
 
 
 @dataclass
@@ -184,6 +239,15 @@ def _cloudwatch(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
     return ["*"]
 
 
+def _sqs(op: str, p: dict[str, Any], moto_resource: str, arns: Arns) -> list[str]:
+    """moto names only queues that exist; a queue being created is named
+    here, and a queue URL's last segment is its name."""
+    name = _first(p, "QueueName") or (_first(p, "QueueUrl") or "").rstrip("/").rsplit("/", 1)[-1]
+    if name:
+        return [arns.of("sqs", name)]
+    return [moto_resource]
+
+
 def _iam(op: str, p: dict[str, Any], arns: Arns) -> list[str]:
     """moto names only roles that already exist; a role being created, a
     policy and a policy version are named here."""
@@ -208,7 +272,9 @@ def _codebuild(p: dict[str, Any], arns: Arns) -> list[str]:
 
 def _resources(prefix: str, op: str, response: Any, p: dict[str, Any], moto_resource: str, arns: Arns) -> list[str]:
     path = _path(response)
-    if prefix in ("s3", "sqs", "sts"):
+    if prefix == "sqs":
+        return _sqs(op, p, moto_resource, arns)
+    if prefix in ("s3", "sts"):
         return [moto_resource]
     if prefix == "iam":
         return _iam(op, p, arns)
@@ -232,7 +298,8 @@ def _resources(prefix: str, op: str, response: Any, p: dict[str, Any], moto_reso
             return ["*"]
         return [arns.of("cognito-idp", f"userpool/{pool}")]
     if prefix == "apigateway":
-        return [f"arn:aws:apigateway:{arns.region}::{path.split('?')[0]}"]
+        # HTTP APIs are served under /v2/; IAM names them without it.
+        return [f"arn:aws:apigateway:{arns.region}::{path.split('?')[0].removeprefix('/v2')}"]
     if prefix == "cloudwatch":
         return _cloudwatch(op, p, arns)
     if prefix == "codebuild":
@@ -261,6 +328,37 @@ def _request_tags(p: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _tag_context(resource: str, account: str, region: str) -> Context:
+    context: Context = {f"aws:ResourceTag/{k}": [v] for k, v in resource_tags(resource, account, region).items()}
+    if ":kms:" in resource and ":key/" in resource:
+        aliases = key_aliases(resource, account, region)
+        if aliases:
+            context["kms:ResourceAliases"] = aliases
+    return context
+
+
+def key_aliases(key_arn: str, account: str, region: str) -> list[str]:
+    """`kms:ResourceAliases` of a key: the names of the aliases that point at it."""
+    from moto.kms.models import kms_backends
+
+    key_id = key_arn.rsplit("/", 1)[1]
+    return sorted(alias.alias_name for alias in kms_backends[account][region].list_aliases(key_id))
+
+
+def _existing_boundary(op: str, params: dict[str, Any], account: str) -> str | None:
+    """For a change to an existing role, iam:PermissionsBoundary is that
+    role's boundary (AWS's rule)."""
+    role_name = _first(params, "RoleName")
+    if not role_name or op == "CreateRole":
+        return None
+    from moto.iam.models import iam_backends
+
+    try:
+        return iam_backends[account]["aws"].get_role(role_name).permissions_boundary_arn
+    except Exception:  # noqa: BLE001 - no such role: no boundary
+        return None
+
+
 def _passed_role(prefix: str, p: dict[str, Any]) -> str | None:
     if prefix == "lambda":
         return _first(p, "Role")
@@ -286,9 +384,15 @@ def derive(response: Any, signed_action: str, moto_resource: str, account: str) 
         context["aws:TagKeys"] = sorted(tags)
         for key, value in tags.items():
             context[f"aws:RequestTag/{key}"] = [value]
-    if prefix == "iam" and _first(params, "PermissionsBoundary"):
-        context["iam:PermissionsBoundary"] = [params["PermissionsBoundary"]]
-    calls = [Call(action, _resources(prefix, op, response, params, moto_resource, arns), context)]
+    if prefix == "iam":
+        boundary = _first(params, "PermissionsBoundary") or _existing_boundary(op, params, account)
+        if boundary:
+            context["iam:PermissionsBoundary"] = [boundary]
+    if action == "cognito-idp:CreateUserPool":
+        COGNITO_TAGS.created(params)
+        context.update({f"aws:RequestTag/{k}": [v] for k, v in (params.get("UserPoolTags") or {}).items()})
+    resources = _resources(prefix, op, response, params, moto_resource, arns)
+    calls = [Call(action, [r], {**context, **_tag_context(r, account, arns.region)}) for r in resources]
     passed = _passed_role(prefix, params)
     if passed:
         calls.append(Call("iam:PassRole", [passed], {"iam:PassedToService": [PASSED_TO[prefix]]}))

@@ -1,32 +1,38 @@
-"""The deploy path, rehearsed against the emulator as the delivery pipeline
-runs it: bootstrap the state bucket, build once, then for each environment
-in order plan to a file (remote state, S3-native locking) and apply exactly
-that plan; prod's approved plan, rewritten after approval, is refused with
-a clear message and the untampered one applied."""
+"""The promotion rehearsal (`make plan ENV=dev TARGET=emulator`): the
+administrator's bootstrap and delivery applies, then every stage of the
+generated pipeline with the deploy roles' credentials and IAM enforced."""
 
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "local"))
+sys.path.insert(0, str(REPO / "tools"))
 
-from localcloud.deploy import resources  # noqa: E402
+from ledger_compare import UNEXERCISED, compare, summary  # noqa: E402
+
+from iam_check.policies import load  # noqa: E402
+from localcloud.deploy import account_of, resources  # noqa: E402
 from localcloud.promotion import rehearse_promotion  # noqa: E402
+from motolocal.ledger import read  # noqa: E402
 
 
-def test_dev_then_prod_from_one_artifact_and_a_tampered_plan_is_refused(tmp_path: Path) -> None:
+def test_dev_then_prod_from_one_artifact_as_the_deploy_roles_and_a_tampered_plan_is_refused(tmp_path: Path) -> None:
     report = rehearse_promotion(REPO, tmp_path, progress=lambda line: print(line, flush=True))
     print(report.describe())
     assert report.stages == ["Source", "Build", "Plan-dev", "Apply-dev", "Plan-prod", "Approve-prod", "Apply-prod"]
     assert list(report.applied) == ["delivery", "dev", "prod"]
+    account = account_of(REPO / "terraform" / "dev")
     for env in ("dev", "prod"):
         # No Slack ids yet and delivery in its own configuration: the whole
         # environment is applied.
         assert report.skipped[env] == []
         assert report.applied[env] == sorted(resources(REPO / "terraform" / env))
-        bucket = "s3://auction-orders-terraform-state-eu-west-1"
+        # The state bucket of the environments' account (env.rs), which the emulator plays.
+        bucket = f"s3://auction-terraform-state-{account}-eu-west-1"
         assert report.state_objects[env] == f"{bucket}/auction/{env}/terraform.tfstate"
     # The administrator's delivery apply: everything but what needs
     # CodeConnections (the pipeline, its role's policy, the notification rule).
@@ -47,3 +53,25 @@ def test_dev_then_prod_from_one_artifact_and_a_tampered_plan_is_refused(tmp_path
     assert "REFUSING TO APPLY" in report.refused
     assert report.digests["prod"] in report.refused, "the refusal names the approved digest"
     assert "Nothing was applied" in report.refused
+    # The next run's Plan (the plan role reading everything it manages)
+    # replaces nothing; moto reports a few in-place updates of its own.
+    assert report.next_plan.startswith("No changes") or (
+        "0 to add" in report.next_plan and "0 to destroy" in report.next_plan
+    ), report.next_plan
+    # Planned as the plan roles and applied as the apply roles with IAM
+    # enforced (the run fails on any AccessDenied); the ledger agrees with
+    # their policies both ways.
+    assert report.ledger is not None
+    ledger = read(report.ledger)
+    print(summary(ledger))
+    delivery = load(REPO / "terraform" / "delivery", account=account)
+    problems: list[str] = []
+    for env in ("dev", "prod"):
+        deploy_roles = [
+            r
+            for r in delivery.roles.values()
+            if r.name in (f"auction-{env}-deploy-plan", f"auction-{env}-deploy-apply")
+        ]
+        assert len(deploy_roles) == 2, [r.name for r in delivery.roles.values()]
+        problems += compare(deploy_roles, env, ledger, tomllib.loads(UNEXERCISED.read_text()))
+    assert not problems, "\n".join(problems)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,10 +91,11 @@ def test_a_role_gets_exactly_its_grants_on_the_named_resource(enforcing: tuple[L
     )
     ddb = as_role(launcher, arn, "dynamodb")
     ddb.put_item(TableName="auction-local-orders", Item={"k": {"S": "1"}})
-    for call in (
+    denied_calls: list[Callable[[], object]] = [
         lambda: ddb.put_item(TableName="auction-prod-orders", Item={"k": {"S": "1"}}),  # other resource
         lambda: ddb.delete_item(TableName="auction-local-orders", Key={"k": {"S": "1"}}),  # other action
-    ):
+    ]
+    for call in denied_calls:
         with pytest.raises(ClientError) as denied:
             call()
         assert denied.value.response["Error"]["Code"] == "AccessDeniedException"

@@ -15,72 +15,24 @@ from __future__ import annotations
 import sys
 import tomllib
 import urllib.request
-from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "local"))
 sys.path.insert(0, str(REPO / "tools"))
 
-from iam_check.checks import known_actions  # noqa: E402
-from iam_check.policies import Role, load  # noqa: E402
+from ledger_compare import UNEXERCISED, compare, granted_actions, role_key, summary  # noqa: E402
+
+from iam_check.policies import load  # noqa: E402
 from localcloud import LocalCloud  # noqa: E402
 from localcloud.roles import fire_schedule  # noqa: E402
 from localcloud.runs import wait_for  # noqa: E402
 from motolocal.ledger import read  # noqa: E402
 
-UNEXERCISED = REPO / "local" / "iam-unexercised.toml"
 SPEC_BODY = (
     b'[{"record_id": "ledger_1", "parameter_1": "abc", "parameter_2": 4},'
     b' {"record_id": "ledger_2", "parameter_1": "def", "parameter_2": 2.1}]'
 )
-
-
-def role_key(role: Role, env: str) -> str:
-    """The role's name without `auction-<env>-`: one entry for every env."""
-    return role.name.removeprefix(f"auction-{env}-")
-
-
-def granted_actions(role: Role) -> set[str]:
-    actions: set[str] = set()
-    for policy in role.policies:
-        for statement in policy.statements():
-            if statement.get("Effect") != "Allow":
-                continue
-            for action in statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]:
-                actions.update(known_actions(action) if "*" in action else [action])
-    return actions
-
-
-def compare(
-    roles: list[Role], env: str, ledger: list[dict[str, Any]], reviewed: dict[str, dict[str, str]]
-) -> list[str]:
-    """Every problem, one line each (empty: the ledger and the policies agree)."""
-    problems = [
-        f"denied: {e['principal']} {e['action']} on {e['resource']} ({e['why']})" for e in ledger if not e["allowed"]
-    ]
-    made: dict[str, set[str]] = defaultdict(set)
-    for entry in ledger:
-        made[entry["role"]].add(entry["action"].lower())
-    for role in roles:
-        key = role_key(role, env)
-        listed = reviewed.get(key, {})
-        granted = granted_actions(role)
-        for action in sorted(granted):
-            exercised = action.lower() in made[role.name]
-            if not exercised and action not in listed:
-                problems.append(
-                    f"granted but never exercised: {role.name} {action} (make it happen in a run, or list it "
-                    f'under ["{key}"] in {UNEXERCISED.name} with the reason it is needed)'
-                )
-            if exercised and action in listed:
-                problems.append(f"stale entry: {key} {action} is listed in {UNEXERCISED.name} but was exercised")
-        problems += [
-            f"stale entry: {key} {a} is listed in {UNEXERCISED.name} but not granted"
-            for a in sorted(set(listed) - granted)
-        ]
-    return problems
 
 
 def exercise(cloud: LocalCloud) -> str:
@@ -105,9 +57,7 @@ def test_every_call_is_allowed_and_every_grant_is_used_or_explained(cloud: Local
     reviewed = tomllib.loads(UNEXERCISED.read_text())
     problems = compare(roles, "local", ledger, reviewed)
     principals = {e["role"] for e in ledger}
-    print(
-        f"ledger: {len(ledger)} calls, {len(principals)} principals, {len({(e['role'], e['action']) for e in ledger})} (role, action) pairs"
-    )
+    print(summary(ledger))
     assert not problems, f"run {status}; ledger of {len(ledger)} calls:\n" + "\n".join(problems)
     assert status == "SUCCEEDED"
     # lambda_a calls no AWS API: its grants are all the Lambda service's.

@@ -176,8 +176,10 @@ pub struct Environment {
     pub name: EnvName,
     pub target: Target,
     /// The AWS account the environment lives in; Terraform refuses any other
-    /// (`allowed_account_ids`). One account per environment is the
-    /// supported production setup; each account has its own state bucket.
+    /// (`allowed_account_ids`); each account has its own state bucket. One
+    /// account per environment is the recommended production setup, but the
+    /// delivery pipeline does not yet generate cross-account deploy roles,
+    /// so the deployed environments share the pipeline's account for now.
     /// `None` for the emulator.
     pub account_id: Option<&'static str>,
     pub api: ApiSettings,
@@ -266,8 +268,10 @@ impl Environment {
             EnvName::Prod => Environment {
                 name,
                 target: Target::Aws,
-                // Replace with the prod account's id before the first deploy.
-                account_id: Some("222222222222"),
+                // Replace with your account's id before the first deploy:
+                // the same as dev's while the pipeline deploys within one
+                // account (see `delivery::configuration`).
+                account_id: Some("111111111111"),
                 api: ApiSettings {
                     throttling_rate_limit: 500.0,
                     throttling_burst_limit: 1000,

@@ -538,7 +538,11 @@ fn finding_6_id_named_resources_are_isolated_by_the_environment_tag() {
                 let condition = &s["Condition"];
                 let scoped = condition["StringEquals"]["aws:ResourceTag/Environment"] == serde_json::json!([env])
                     || condition["ForAnyValue:StringEquals"]["kms:ResourceAliases"]
-                        == serde_json::json!(["alias/auction-terraform-state"]);
+                        == serde_json::json!(["alias/auction-terraform-state"])
+                    // Describing DynamoDB's AWS-managed key, shared by every environment.
+                    || (condition["ForAnyValue:StringEquals"]["kms:ResourceAliases"]
+                        == serde_json::json!(["alias/aws/dynamodb"])
+                        && s["Action"] == serde_json::json!(["kms:DescribeKey"]));
                 assert!(
                     scoped,
                     "{env} {role}: {} on {resources:?} is not scoped to {env}",

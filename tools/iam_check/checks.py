@@ -136,12 +136,21 @@ def overlaps(resource: str, arn_format: str) -> bool:
             if k < len(x) and x[k][0] in ("star", "segment"):
                 if meet(i + 1, j) if step == 0 else meet(i, j + 1):
                     return True
-                if m < len(y) and y[m][0] == "lit" and _accepts(x[k], y[m][1]):
-                    if meet(i, j + 1) if step == 0 else meet(i + 1, j):
-                        return True
-        if i < len(a) and j < len(b) and a[i][0] in ("lit", "any") and b[j][0] in ("lit", "any"):
-            if a[i][0] == "any" or b[j][0] == "any" or a[i][1] == b[j][1]:
-                return meet(i + 1, j + 1)
+                if (
+                    m < len(y)
+                    and y[m][0] == "lit"
+                    and _accepts(x[k], y[m][1])
+                    and (meet(i, j + 1) if step == 0 else meet(i + 1, j))
+                ):
+                    return True
+        if (
+            i < len(a)
+            and j < len(b)
+            and a[i][0] in ("lit", "any")
+            and b[j][0] in ("lit", "any")
+            and (a[i][0] == "any" or b[j][0] == "any" or a[i][1] == b[j][1])
+        ):
+            return meet(i + 1, j + 1)
         return False
 
     return meet(0, 0)
@@ -203,10 +212,12 @@ def _as_list(value: Any) -> list[Any]:
     return [] if value is None else value if isinstance(value, list) else [value]
 
 
-def check_resource_types(policy: Policy) -> list[Finding]:
+def check_resource_types(policy: Policy, exemptions: dict[str, Any] | None = None) -> list[Finding]:
     """An action whose statement names no resource it can act on is never
     granted (statements may group actions of several resource types; only
-    an action that none of them fits is a finding)."""
+    an action that none of them fits is a finding, unless reviewed under
+    [resource-format] in reviewed.toml)."""
+    exemptions = exemptions or {}
     findings = []
     for statement in policy.statements():
         if statement.get("Effect") != "Allow" or "Resource" not in statement:
@@ -223,10 +234,11 @@ def check_resource_types(policy: Policy) -> list[Finding]:
                     Finding(
                         policy.config,
                         _where(policy, statement),
-                        f'{action} takes only Resource "*" but is granted on {", ".join(resources)}: AWS never matches it',
+                        f'{action} takes only Resource "*" but is granted on {", ".join(resources)}: '
+                        "AWS never matches it",
                     )
                 )
-            elif not any(matching_types(action, r) for r in resources):
+            elif action not in exemptions and not any(matching_types(action, r) for r in resources):
                 findings.append(
                     Finding(
                         policy.config,
@@ -357,11 +369,12 @@ def check_escalation(config: Configuration, role: Role) -> list[Finding]:
 
 def run(configs: list[Configuration]) -> list[Finding]:
     exemptions = reviewed().get("dependent", {})
+    formats = reviewed().get("resource-format", {})
     findings: list[Finding] = []
     for config in configs:
         for policy in config.policies:
             findings += check_actions_exist(policy)
-            findings += check_resource_types(policy)
+            findings += check_resource_types(policy, formats)
         for role in config.roles.values():
             findings += check_dependent_actions(role, exemptions)
             findings += check_isolation(config, role)

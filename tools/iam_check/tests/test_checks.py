@@ -4,11 +4,16 @@ flags what it must and passes what AWS accepts."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
-from iam_check.checks import Finding, run
-from iam_check.policies import load
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO / "local"))  # the shared evaluator (motolocal.iam_policy)
+
+from iam_check.checks import Finding, run  # noqa: E402
+from iam_check.policies import load  # noqa: E402
 
 ACCOUNT = "111111111111"
 TRUST = {

@@ -167,11 +167,23 @@ fn boundaries(file: &mut TfFile, account_id: &Ref, deployed: &[Environment]) {
 
 /// The delivery key: artifacts, build logs, the notification topic.
 /// The account of the first deployed environment (see `Environment::account_id`).
+/// The account the pipeline and every deploy role live in. The deploy roles
+/// act in their own account only: environments in other accounts would need
+/// cross-account roles, which are not generated, so they are refused here
+/// rather than failing in the pipeline's first Plan.
 fn delivery_account(deployed: &[Environment]) -> Result<&'static str, SynthError> {
-    deployed
+    let account = deployed
         .first()
         .and_then(|env| env.account_id)
-        .ok_or_else(|| SynthError::Config("delivery: no deployed environment with an account id".into()))
+        .ok_or_else(|| SynthError::Config("delivery: no deployed environment with an account id".into()))?;
+    match deployed.iter().find(|env| env.account_id != Some(account)) {
+        Some(other) => Err(SynthError::Config(format!(
+            "delivery: {} is in account {:?} but the pipeline deploys from {account} ({}): cross-account deploy \
+             roles are not generated yet, so every deployed environment must name the same account_id",
+            other.name, other.account_id, deployed[0].name
+        ))),
+        None => Ok(account),
+    }
 }
 
 fn encryption(file: &mut TfFile, account_id: &Ref) -> Handle<KmsKey> {
@@ -385,4 +397,26 @@ fn pipeline(
         ),
     );
     pipeline
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::EnvName;
+
+    #[test]
+    fn environments_in_another_account_than_the_pipeline_are_refused() {
+        let dev = Environment::named(EnvName::Dev);
+        let mut prod = Environment::named(EnvName::Prod);
+        assert_eq!(
+            delivery_account(&[dev.clone(), prod.clone()]).unwrap(),
+            dev.account_id.unwrap()
+        );
+        prod.account_id = Some("222222222222");
+        let err = delivery_account(&[dev, prod]).unwrap_err().to_string();
+        assert!(
+            err.contains("prod is in account") && err.contains("cross-account"),
+            "{err}"
+        );
+    }
 }

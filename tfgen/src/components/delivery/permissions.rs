@@ -181,7 +181,6 @@ fn managed(scope: &Scope) -> Vec<Managed> {
                 "states:ListStateMachineVersions",
                 "states:ListTagsForResource",
                 "scheduler:GetSchedule",
-                "scheduler:ListTagsForResource",
             ],
             change: &[
                 "states:CreateStateMachine",
@@ -192,8 +191,6 @@ fn managed(scope: &Scope) -> Vec<Managed> {
                 "scheduler:CreateSchedule",
                 "scheduler:UpdateSchedule",
                 "scheduler:DeleteSchedule",
-                "scheduler:TagResource",
-                "scheduler:UntagResource",
             ],
         },
         Managed {
@@ -223,7 +220,8 @@ fn managed(scope: &Scope) -> Vec<Managed> {
             resources: vec![format!(
                 "arn:aws:chatbot::{acct}:chat-configuration/slack-channel/{prefix}*"
             )],
-            read: &["chatbot:ListTagsForResource"],
+            // chatbot:ListTagsForResource takes only `*`: an account-level read.
+            read: &[],
             change: &[
                 "chatbot:UpdateSlackChannelConfiguration",
                 "chatbot:DeleteSlackChannelConfiguration",
@@ -258,6 +256,16 @@ fn state_access(scope: &Scope, write_state: bool) -> Vec<Statement> {
         Statement::allow("UseStateKey", ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
             .on([scope.arn("kms", "key/*")])
             .when("ForAnyValue:StringEquals", "kms:ResourceAliases", [STATE_KEY_ALIAS]),
+        // The provider reading a table looks up DynamoDB's AWS-managed key
+        // (alias/aws/dynamodb) to tell it from the table's own key (found
+        // by the deploy dry run with IAM enforced).
+        Statement::allow("DescribeDynamodbManagedKey", ["kms:DescribeKey"])
+            .on([scope.arn("kms", "key/*")])
+            .when(
+                "ForAnyValue:StringEquals",
+                "kms:ResourceAliases",
+                ["alias/aws/dynamodb"],
+            ),
     ]
 }
 
@@ -265,6 +273,7 @@ fn state_access(scope: &Scope, write_state: bool) -> Vec<Statement> {
 pub fn plan(scope: &Scope) -> Vec<Statement> {
     let mut statements: Vec<Statement> = managed(scope)
         .into_iter()
+        .filter(|m| !m.read.is_empty())
         .map(|m| Statement::allow(&format!("Read{}", m.sid), m.read.iter().copied()).on(m.resources))
         .collect();
     statements.extend(tagged::read(scope));
@@ -299,8 +308,12 @@ pub const ACCOUNT_READS: &[&str] = &[
     "cognito-idp:ListUserPools",
     "cognito-idp:DescribeUserPoolDomain",
     "chatbot:DescribeSlackChannelConfigurations",
+    "chatbot:ListTagsForResource",
     // The provider reads every log group through it; it takes `log-group:*`.
     "logs:DescribeLogGroups",
+    // The provider validates a state-machine definition before it creates or
+    // updates one (found by the deploy dry run with IAM enforced); `*` only.
+    "states:ValidateStateMachineDefinition",
 ];
 
 /// Changes that take only `*`: HTTP API access logs and Step Functions
