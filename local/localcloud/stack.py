@@ -368,15 +368,11 @@ def start_launcher(
 
 def plugin_mirror(repo: Path) -> str:
     """The provider mirror directory `tools/terraform.sh` would use, or ""
-    (it says where providers come from: `the local mirror <dir> (...)`,
-    `the configured mirror TF_PLUGIN_MIRROR=<dir>`, or another source)."""
-    said = subprocess.run(
+    when Terraform installs providers itself (the script prints the
+    directory on stdout and where it comes from on stderr)."""
+    return subprocess.run(
         [str(repo / "tools" / "terraform.sh"), "mirror"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    for prefix in ("the local mirror ", "the configured mirror TF_PLUGIN_MIRROR="):
-        if said.startswith(prefix):
-            return said.removeprefix(prefix).split(" ", 1)[0]
-    return ""
 
 
 def running_cloud_state(repo: Path) -> dict[str, Any]:

@@ -37,9 +37,13 @@ def granted_actions(role: Role) -> set[str]:
 
 
 def compare(
-    roles: list[Role], env: str, ledger: list[dict[str, Any]], reviewed: dict[str, dict[str, str]]
+    roles: list[tuple[Role, str]], ledger: list[dict[str, Any]], reviewed: dict[str, dict[str, str]]
 ) -> list[str]:
-    """Every problem, one line each (empty: the ledger and the policies agree)."""
+    """Every problem, one line each (empty: the ledger and the policies agree).
+    `roles`: each generated role with its environment. An action counts as
+    exercised for a role if the same role of any environment made it (dev's
+    and prod's apply roles share one entry of the reviewed list, and prod's
+    settings, reserved concurrency say, make calls dev's do not)."""
     tolerated = reviewed.get("tolerated-denials", {})
     problems = [
         f"denied: {e['principal']} {e['action']} on {e['resource']} ({e['why']})"
@@ -49,23 +53,31 @@ def compare(
     made: dict[str, set[str]] = defaultdict(set)
     for entry in ledger:
         made[entry["role"]].add(entry["action"].lower())
-    for role in roles:
+    made_by_key: dict[str, set[str]] = defaultdict(set)
+    for role, env in roles:
+        made_by_key[role_key(role, env)] |= made[role.name]
+    reported: set[str] = set()
+
+    def report(problem: str) -> None:
+        if problem not in reported:
+            reported.add(problem)
+            problems.append(problem)
+
+    for role, env in roles:
         key = role_key(role, env)
         listed = reviewed.get(key, {})
         granted = granted_actions(role)
         for action in sorted(granted):
-            exercised = action.lower() in made[role.name]
+            exercised = action.lower() in made_by_key[key]
             if not exercised and action not in listed:
-                problems.append(
+                report(
                     f"granted but never exercised: {role.name} {action} (make it happen in a run, or list it "
                     f'under ["{key}"] in {UNEXERCISED.name} with the reason it is needed)'
                 )
             if exercised and action in listed:
-                problems.append(f"stale entry: {key} {action} is listed in {UNEXERCISED.name} but was exercised")
-        problems += [
-            f"stale entry: {key} {a} is listed in {UNEXERCISED.name} but not granted"
-            for a in sorted(set(listed) - granted)
-        ]
+                report(f"stale entry: {key} {action} is listed in {UNEXERCISED.name} but was exercised")
+        for action in sorted(set(listed) - granted):
+            report(f"stale entry: {key} {action} is listed in {UNEXERCISED.name} but not granted")
     return problems
 
 

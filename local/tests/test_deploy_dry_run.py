@@ -15,6 +15,7 @@ sys.path.insert(0, str(REPO / "tools"))
 from ledger_compare import UNEXERCISED, compare, summary  # noqa: E402
 
 from iam_check.policies import load  # noqa: E402
+from localcloud import manifest  # noqa: E402
 from localcloud.deploy import account_of, resources  # noqa: E402
 from localcloud.promotion import rehearse_promotion  # noqa: E402
 from motolocal.ledger import read  # noqa: E402
@@ -23,10 +24,17 @@ from motolocal.ledger import read  # noqa: E402
 def test_dev_then_prod_from_one_artifact_as_the_deploy_roles_and_a_tampered_plan_is_refused(tmp_path: Path) -> None:
     report = rehearse_promotion(REPO, tmp_path, progress=lambda line: print(line, flush=True))
     print(report.describe())
-    assert report.stages == ["Source", "Build", "Plan-dev", "Apply-dev", "Plan-prod", "Approve-prod", "Apply-prod"]
-    assert list(report.applied) == ["delivery", "dev", "prod"]
-    account = account_of(REPO / "terraform" / "dev")
-    for env in ("dev", "prod"):
+    # Built once, then every deployed environment in env.rs order, each
+    # planned before it is applied; prod only after approval.
+    deployed = manifest.load().deployed
+    assert report.stages[:2] == ["Source", "Build"]
+    assert [s for s in report.stages if not s.startswith("Approve-")][2:] == [
+        f"{kind}-{env}" for env in deployed for kind in ("Plan", "Apply")
+    ]
+    assert report.stages.index("Approve-prod") == report.stages.index("Apply-prod") - 1
+    assert list(report.applied) == ["delivery", *deployed]
+    account = account_of(REPO / "terraform" / deployed[0])
+    for env in deployed:
         # No Slack ids yet and delivery in its own configuration: the whole
         # environment is applied.
         assert report.skipped[env] == []
@@ -65,13 +73,8 @@ def test_dev_then_prod_from_one_artifact_as_the_deploy_roles_and_a_tampered_plan
     ledger = read(report.ledger)
     print(summary(ledger))
     delivery = load(REPO / "terraform" / "delivery", account=account)
-    problems: list[str] = []
-    for env in ("dev", "prod"):
-        deploy_roles = [
-            r
-            for r in delivery.roles.values()
-            if r.name in (f"auction-{env}-deploy-plan", f"auction-{env}-deploy-apply")
-        ]
-        assert len(deploy_roles) == 2, [r.name for r in delivery.roles.values()]
-        problems += compare(deploy_roles, env, ledger, tomllib.loads(UNEXERCISED.read_text()))
+    names = {f"auction-{env}-deploy-{kind}": env for env in deployed for kind in ("plan", "apply")}
+    deploy_roles = [(r, names[r.name]) for r in delivery.roles.values() if r.name in names]
+    assert len(deploy_roles) == len(names), [r.name for r in delivery.roles.values()]
+    problems = compare(deploy_roles, ledger, tomllib.loads(UNEXERCISED.read_text()))
     assert not problems, "\n".join(problems)

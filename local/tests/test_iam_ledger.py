@@ -55,7 +55,7 @@ def test_every_call_is_allowed_and_every_grant_is_used_or_explained(cloud: Local
     ledger = read(cloud.iam_ledger)
     roles = list(load(REPO / "terraform" / "local").roles.values())
     reviewed = tomllib.loads(UNEXERCISED.read_text())
-    problems = compare(roles, "local", ledger, reviewed)
+    problems = compare([(role, "local") for role in roles], ledger, reviewed)
     principals = {e["role"] for e in ledger}
     print(summary(ledger))
     assert not problems, f"run {status}; ledger of {len(ledger)} calls:\n" + "\n".join(problems)

@@ -111,6 +111,26 @@ def configuration(endpoint: str, zip_path: Path) -> dict[str, Any]:
                 "lambda": {"name": "tf-lambda-b", "assume_role_policy": assume("lambda.amazonaws.com")},
                 "sfn": {"name": "tf-pipeline", "assume_role_policy": assume("states.amazonaws.com")},
             },
+            # The emulator enforces IAM for the state machine's tasks: its
+            # role may invoke the function, as in AWS.
+            "aws_iam_role_policy": {
+                "sfn_invokes_b": {
+                    "name": "invoke-lambda-b",
+                    "role": "${aws_iam_role.sfn.id}",
+                    "policy": json.dumps(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "lambda:InvokeFunction",
+                                    "Resource": "${aws_lambda_function.b.arn}",
+                                }
+                            ],
+                        }
+                    ),
+                }
+            },
             "aws_lambda_function": {
                 "b": {
                     "function_name": "orders-tf-lambda-b",
@@ -152,7 +172,7 @@ def test_terraform_apply_then_plan_shows_no_changes(
 
     apply = terraform(tmp_path, "apply", "-auto-approve", "-input=false", timeout=180)
     assert apply.returncode == 0, apply.stdout + apply.stderr
-    assert "Apply complete! Resources: 4 added" in apply.stdout
+    assert "Apply complete! Resources: 5 added" in apply.stdout
 
     plan = terraform(tmp_path, "plan", "-detailed-exitcode", "-input=false", timeout=120)
     assert plan.returncode == 0, f"expected no changes (exit 0), got {plan.returncode}:\n{plan.stdout}{plan.stderr}"

@@ -123,6 +123,10 @@ fn managed(scope: &Scope) -> Vec<Managed> {
                 "lambda:CreateFunction",
                 "lambda:UpdateFunctionCode",
                 "lambda:UpdateFunctionConfiguration",
+                // reserved_concurrent_executions (prod's post_lambda; found
+                // by the promotion rehearsal with IAM enforced).
+                "lambda:PutFunctionConcurrency",
+                "lambda:DeleteFunctionConcurrency",
                 "lambda:DeleteFunction",
                 "lambda:AddPermission",
                 "lambda:RemovePermission",
