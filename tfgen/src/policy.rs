@@ -66,6 +66,21 @@ pub struct Statement {
     condition: Option<BTreeMap<String, BTreeMap<String, Vec<String>>>>,
 }
 
+/// What a caller needs to set up CloudWatch Logs delivery of a service's
+/// logs (Step Functions execution logs, HTTP API access logs: API Gateway
+/// guide, "Configure logging for HTTP APIs"). None of these takes a
+/// resource ARN, so they are granted on `*`.
+pub const LOG_DELIVERY_ACTIONS: [&str; 8] = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+];
+
 fn strings<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
     items.into_iter().map(Into::into).collect()
 }

@@ -8,15 +8,17 @@ use crate::core::{Handle, Ref, TfFile};
 use crate::env::{Environment, REGION};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
-pub fn build(env: &Environment, account_id: &Ref, file: &mut TfFile) -> Handle<KmsKey> {
-    let mut statements = vec![
-        // The key policy must let the account administer the key, or nobody
-        // can; IAM policies then decide who may use it.
+/// What every customer-managed key of the project's policy starts with: the
+/// account administers the key through IAM (the key policy must allow it,
+/// or nobody can; IAM policies then decide who may use it), and CloudWatch
+/// Logs may use it for this account's log groups.
+pub fn key_statements(account_id: &Ref, logs_sid: &str) -> Vec<Statement> {
+    vec![
         Statement::allow("AccountAdministersKeyThroughIam", ["kms:*"])
             .principal(Principal::Aws(vec![format!("arn:aws:iam::{account_id}:root")]))
             .on(["*"]),
         Statement::allow(
-            "CloudWatchLogsEncryptsLogGroups",
+            logs_sid,
             [
                 "kms:Encrypt",
                 "kms:Decrypt",
@@ -33,7 +35,11 @@ pub fn build(env: &Environment, account_id: &Ref, file: &mut TfFile) -> Handle<K
             "kms:EncryptionContext:aws:logs:arn",
             [format!("arn:aws:logs:{REGION}:{account_id}:log-group:*")],
         ),
-    ];
+    ]
+}
+
+pub fn build(env: &Environment, account_id: &Ref, file: &mut TfFile) -> Handle<KmsKey> {
+    let mut statements = key_statements(account_id, "CloudWatchLogsEncryptsLogGroups");
     // Alarms publish to the encrypted topic. (No source condition: AWS's
     // own key-policy example for CloudWatch has none.) Delivery
     // notifications have their own topic in `terraform/delivery/`.

@@ -15,7 +15,7 @@ use crate::aws::messaging::SnsTopic;
 use crate::aws::sfn::*;
 use crate::core::{Handle, Output, TfFile};
 use crate::env::PipelineSettings;
-use crate::policy::Statement;
+use crate::policy::{LOG_DELIVERY_ACTIONS, Statement};
 
 use super::Context;
 use super::blocks::{log_group, service_role};
@@ -74,20 +74,7 @@ pub fn build(ctx: &Context, file: &mut TfFile, functions: &Functions, alerts: &H
             Statement::allow("PublishAlerts", ["sns:Publish"]).on([alerts.arn()]),
             Statement::allow("EncryptAlerts", ["kms:GenerateDataKey", "kms:Decrypt"]).on([ctx.key.arn()]),
             // Log delivery and X-Ray APIs have no resource-level permissions.
-            Statement::allow(
-                "DeliverExecutionLogs",
-                [
-                    "logs:CreateLogDelivery",
-                    "logs:GetLogDelivery",
-                    "logs:UpdateLogDelivery",
-                    "logs:DeleteLogDelivery",
-                    "logs:ListLogDeliveries",
-                    "logs:PutResourcePolicy",
-                    "logs:DescribeResourcePolicies",
-                    "logs:DescribeLogGroups",
-                ],
-            )
-            .on(["*"]),
+            Statement::allow("DeliverExecutionLogs", LOG_DELIVERY_ACTIONS).on(["*"]),
             Statement::allow(
                 "SendTraces",
                 [

@@ -10,7 +10,7 @@
 //! commit on `master` cannot make it, or a role it creates, administrator.
 
 use crate::env::Environment;
-use crate::policy::{PolicyDocument, Statement};
+use crate::policy::{LOG_DELIVERY_ACTIONS, PolicyDocument, Statement};
 
 use super::permissions::Scope;
 
@@ -95,15 +95,9 @@ pub fn policy(scope: &Scope) -> PolicyDocument {
                 "cloudwatch:DescribeAlarms",
                 "cloudwatch:GetMetricData",
                 "cloudwatch:GetMetricWidgetImage",
-                "logs:CreateLogDelivery",
-                "logs:GetLogDelivery",
-                "logs:UpdateLogDelivery",
-                "logs:DeleteLogDelivery",
-                "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
-                "logs:DescribeResourcePolicies",
-                "logs:DescribeLogGroups",
-            ],
+            ]
+            .into_iter()
+            .chain(LOG_DELIVERY_ACTIONS),
         )
         .on(["*"]),
         Statement::deny("NeverIam", ["iam:*"]).on(["*"]),

@@ -33,6 +33,7 @@ use crate::env::{DELIVERY, Environment, PROJECT, REGION};
 use crate::policy::{PolicyDocument, Principal, Statement};
 
 use super::blocks::{BucketSettings, secure_bucket};
+use super::encryption::key_statements;
 use super::providers::AWS_PROVIDER_VERSION;
 use super::state::remote_state;
 use permissions::Scope;
@@ -194,32 +195,16 @@ fn encryption(file: &mut TfFile, account_id: &Ref) -> Handle<KmsKey> {
             enable_key_rotation: true,
             deletion_window_in_days: 30,
             policy: Some(
-                PolicyDocument::new([
-                    Statement::allow("AccountAdministersKeyThroughIam", ["kms:*"])
-                        .principal(Principal::Aws(vec![format!("arn:aws:iam::{account_id}:root")]))
-                        .on(["*"]),
-                    Statement::allow(
-                        "CloudWatchLogsEncryptsBuildLogs",
-                        [
-                            "kms:Encrypt",
-                            "kms:Decrypt",
-                            "kms:ReEncryptFrom",
-                            "kms:ReEncryptTo",
-                            "kms:GenerateDataKey",
-                            "kms:DescribeKey",
-                        ],
-                    )
-                    .principal(Principal::Service(vec![format!("logs.{REGION}.amazonaws.com")]))
-                    .on(["*"])
-                    .when(
-                        "ArnLike",
-                        "kms:EncryptionContext:aws:logs:arn",
-                        [format!("arn:aws:logs:{REGION}:{account_id}:log-group:*")],
-                    ),
-                    Statement::allow("NotificationsPublishEncrypted", ["kms:Decrypt", "kms:GenerateDataKey"])
+                PolicyDocument::new(
+                    key_statements(account_id, "CloudWatchLogsEncryptsBuildLogs")
+                        .into_iter()
+                        .chain([Statement::allow(
+                            "NotificationsPublishEncrypted",
+                            ["kms:Decrypt", "kms:GenerateDataKey"],
+                        )
                         .principal(Principal::Service(vec!["codestar-notifications.amazonaws.com".into()]))
-                        .on(["*"]),
-                ])
+                        .on(["*"])]),
+                )
                 .to_json(),
             ),
         },

@@ -10,7 +10,7 @@ use crate::core::Ref;
 use crate::env::{Environment, REGION};
 
 use super::super::state::{STATE_KEY_ALIAS, lock_key, state_bucket, state_key};
-use crate::policy::Statement;
+use crate::policy::{LOG_DELIVERY_ACTIONS, Statement};
 
 use super::{boundary, tagged};
 
@@ -297,7 +297,7 @@ pub fn apply(scope: &Scope) -> Vec<Statement> {
     statements.push(boundary::read_roles(scope));
     statements.extend(boundary::manage_roles(scope));
     statements.push(account_level("AccountLevelReads", ACCOUNT_READS));
-    statements.push(account_level("AccountLevelChanges", ACCOUNT_CHANGES));
+    statements.push(account_level("AccountLevelChanges", &account_changes()));
     statements.extend(state_access(scope, true));
     statements
 }
@@ -324,16 +324,15 @@ pub const ACCOUNT_READS: &[&str] = &[
 /// logging are set up through CloudWatch Logs' log deliveries (API Gateway
 /// guide, "Configure logging for HTTP APIs"), and Chatbot creates channel
 /// configurations without a resource ARN.
-pub const ACCOUNT_CHANGES: &[&str] = &[
-    "logs:CreateLogDelivery",
-    "logs:GetLogDelivery",
-    "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries",
-    "logs:PutResourcePolicy",
-    "logs:DescribeResourcePolicies",
-    "chatbot:CreateSlackChannelConfiguration",
-];
+/// (`logs:DescribeLogGroups`, the last of [`LOG_DELIVERY_ACTIONS`], is
+/// among the account-level reads.)
+pub fn account_changes() -> Vec<&'static str> {
+    LOG_DELIVERY_ACTIONS
+        .into_iter()
+        .filter(|action| !ACCOUNT_READS.contains(action))
+        .chain(["chatbot:CreateSlackChannelConfiguration"])
+        .collect()
+}
 
 fn account_level(sid: &str, actions: &[&str]) -> Statement {
     Statement::allow(sid, actions.iter().copied()).on(["*"])
