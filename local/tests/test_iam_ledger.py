@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sys
 import tomllib
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,6 +27,7 @@ from localcloud import LocalCloud  # noqa: E402
 from localcloud.roles import fire_schedule  # noqa: E402
 from localcloud.runs import wait_for  # noqa: E402
 from motolocal.ledger import read  # noqa: E402
+from orders_api import post_orders, token  # noqa: E402
 
 SPEC_BODY = (
     b'[{"record_id": "ledger_1", "parameter_1": "abc", "parameter_2": 4},'
@@ -37,11 +37,9 @@ SPEC_BODY = (
 
 def exercise(cloud: LocalCloud) -> str:
     """One request of every kind the local stack serves; returns the run's status."""
-    request = urllib.request.Request(
-        cloud.orders_url, data=SPEC_BODY, method="POST", headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=120) as answer:
-        assert answer.status == 201
+    # As a client posts: through the local API, with a token.
+    answer = post_orders(cloud, SPEC_BODY, token(cloud))
+    assert answer.status == 201, answer.body
     # Ready at once: lambda_a answers one accepted and one rejected order,
     # so lambda_b archives one and the state machine publishes one alert.
     cloud.restart_runtime({"RESULTS_READY_PROBABILITY": "1"})
