@@ -121,7 +121,7 @@ def test_the_test_credentials_stay_unrestricted_and_unknown_keys_are_refused(enf
         "dynamodb",
         endpoint_url=launcher.endpoint,
         region_name=REGION,
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_access_key_id="not-a-key-the-emulator-issued",
         aws_secret_access_key="x",
     )
     with pytest.raises(ClientError) as refused:
