@@ -191,9 +191,9 @@ class LocalCloud:
         env.update(extra or {})
         return env
 
-    @property
+    @functools.cached_property
     def functions(self) -> tuple[manifest.Function, ...]:
-        """The functions tfgen's manifest lists."""
+        """The functions tfgen's manifest lists (read once)."""
         return manifest.load(self.settings.repo / "terraform" / "manifest.json").functions
 
     def environment_of(self, function: manifest.Function) -> dict[str, str]:

@@ -9,35 +9,13 @@
     reason = "in a test, a panic is the failure message"
 )]
 
-use std::collections::BTreeMap;
+mod common;
 
 use serde_json::Value;
 use tfgen::env::{EnvName, Environment};
 use tfgen::synth::Stack;
 
-/// Every resource of a stack: (type, name) → rendered body.
-fn resources(stack: Stack) -> BTreeMap<(String, String), Value> {
-    let mut all = BTreeMap::new();
-    for (_, text) in stack.render().unwrap() {
-        let doc: Value = serde_json::from_str(&text).unwrap();
-        if let Some(types) = doc.get("resource").and_then(Value::as_object) {
-            for (kind, by_name) in types {
-                for (name, body) in by_name.as_object().unwrap() {
-                    all.insert((kind.clone(), name.clone()), body.clone());
-                }
-            }
-        }
-    }
-    all
-}
-
-fn of_type(stack: Stack, kind: &str) -> Vec<(String, Value)> {
-    resources(stack)
-        .into_iter()
-        .filter(|((k, _), _)| k == kind)
-        .map(|((_, n), b)| (n, b))
-        .collect()
-}
+use common::{of_type, resources};
 
 fn one(stack: Stack, kind: &str, name: &str) -> Value {
     resources(stack)

@@ -8,6 +8,8 @@
     reason = "in a test, a panic is the failure message"
 )]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -19,26 +21,11 @@ use tfgen::synth::Stack;
 
 /// Every resource of an environment: (type, name) → rendered body.
 fn resources(env: EnvName) -> BTreeMap<(String, String), Value> {
-    let mut all = BTreeMap::new();
-    for (_, text) in Stack::Env(env).render().unwrap() {
-        let doc: Value = serde_json::from_str(&text).unwrap();
-        if let Some(types) = doc.get("resource").and_then(Value::as_object) {
-            for (kind, by_name) in types {
-                for (name, body) in by_name.as_object().unwrap() {
-                    all.insert((kind.clone(), name.clone()), body.clone());
-                }
-            }
-        }
-    }
-    all
+    common::resources(Stack::Env(env))
 }
 
 fn of_type(env: EnvName, kind: &str) -> Vec<(String, Value)> {
-    resources(env)
-        .into_iter()
-        .filter(|((k, _), _)| k == kind)
-        .map(|((_, n), b)| (n, b))
-        .collect()
+    common::of_type(Stack::Env(env), kind)
 }
 
 fn machine(env: EnvName) -> StateMachine {

@@ -48,6 +48,16 @@ pub fn service_role(
             permissions_boundary: permissions_boundary_arn(ctx),
         },
     );
+    with_policy(file, logical, role, statements)
+}
+
+/// `role` with its one inline policy, `least-privilege`, made of `statements`.
+pub fn with_policy(
+    file: &mut TfFile,
+    logical: &str,
+    role: Handle<IamRole>,
+    statements: Vec<Statement>,
+) -> Handle<IamRole> {
     file.resource(
         logical,
         IamRolePolicy {

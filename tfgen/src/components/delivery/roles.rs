@@ -5,12 +5,13 @@
 //! that plan; the pipeline role moves artifacts and starts builds.
 
 use crate::aws::cloudwatch::CloudwatchLogGroup;
-use crate::aws::iam::{IamRole, IamRolePolicy};
+use crate::aws::iam::IamRole;
 use crate::aws::kms::KmsKey;
 use crate::aws::s3::S3Bucket;
 use crate::core::{Handle, Ref, TfFile};
-use crate::policy::{PolicyDocument, Statement, service_trust};
+use crate::policy::{Statement, service_trust};
 
+use super::super::blocks::with_policy;
 use super::stages::Artifact;
 
 /// A role `service` assumes (from this account only), with exactly
@@ -35,15 +36,7 @@ pub fn role(
             permissions_boundary: None,
         },
     );
-    file.resource(
-        logical,
-        IamRolePolicy {
-            name: "least-privilege".into(),
-            role: role.id().into(),
-            policy: PolicyDocument::new(statements).to_json(),
-        },
-    );
-    role
+    with_policy(file, logical, role, statements)
 }
 
 /// Where every delivery role works: the artifact bucket and its key.
